@@ -1,0 +1,168 @@
+"""Finding article URLs: RSS/Atom feeds, sitemaps (and Google News sitemaps), listing pages.
+
+Pure functions from bytes or URLs to entries, so they are tested without a crawl.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from lxml import etree
+
+from crawler.items import DateCandidate
+
+NOT_PAGES = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|json|xml|rss|atom|zip|gz|tgz|rar|7z|mp[34]|m4a"
+    r"|wav|ogg|avi|mov|mkv|webm|woff2?|ttf|eot|exe|dmg|apk|docx?|xlsx?|pptx?|epub)$",
+    re.IGNORECASE,
+)
+NAVIGATION_SEGMENTS = re.compile(
+    r"^(?:tags?|topics?|category|categories|section|sections|author|authors|page|search|about"
+    r"|contact|login|signin|register|subscribe|newsletter|privacy|terms|impressum|feed|rss"
+    r"|archive|archives|video|videos|gallery|galleries|podcasts?|live|weather)$",
+    re.IGNORECASE,
+)
+DATE_PATH = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|-)")
+LONG_ID = re.compile(r"\d{5,}")
+
+
+class DiscoveryError(ValueError):
+    """A feed or sitemap that cannot be read; the message says what was wrong with it."""
+
+
+@dataclass
+class Lead:
+    """A URL that should be an article, with what the feed or sitemap said about it."""
+
+    url: str
+    title: str | None = None
+    dates: list[DateCandidate] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SitemapDocument:
+    kind: str  # "sitemapindex" or "urlset"
+    sitemaps: list[str] = field(default_factory=list)
+    leads: list[Lead] = field(default_factory=list)
+
+
+def read_feed(body: bytes, url: str) -> list[Lead]:
+    """Entries of an RSS or Atom feed, relative links resolved against the feed's URL."""
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        problem = parsed.get("bozo_exception") or "no feed elements found"
+        raise DiscoveryError(f"not a readable RSS or Atom feed: {problem}")
+    leads = []
+    for entry in parsed.entries:
+        link = entry.get("link") or _alternate_link(entry)
+        if not link:
+            continue
+        dates = [
+            DateCandidate(entry[key], "feed")
+            for key in ("published", "created", "issued")
+            if entry.get(key)
+        ]
+        authors = [author.get("name", "") for author in entry.get("authors", []) if author]
+        if not authors and entry.get("author"):
+            authors = [entry["author"]]
+        leads.append(
+            Lead(
+                url=urljoin(url, link.strip()),
+                title=(entry.get("title") or "").strip() or None,
+                dates=dates,
+                authors=[name for name in authors if name],
+            )
+        )
+    return leads
+
+
+def read_sitemap(body: bytes) -> SitemapDocument:
+    """A sitemap index (child sitemaps) or a urlset (leads, with Google News fields as hints)."""
+    parser = etree.XMLParser(
+        recover=True,
+        remove_comments=True,
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as error:
+        raise DiscoveryError(f"not a readable sitemap: {error}") from None
+    if root is None:
+        raise DiscoveryError("not a readable sitemap: no XML found")
+    kind = _local(root)
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: the root element is <{kind}>, not <urlset>")
+    document = SitemapDocument(kind=kind)
+    for element in root:
+        loc = _child_text(element, "loc")
+        if not loc:
+            continue
+        if kind == "sitemapindex":
+            document.sitemaps.append(loc)
+            continue
+        lead = Lead(url=loc)
+        news = _child(element, "news")
+        if news is not None:
+            lead.title = _child_text(news, "title")
+            published = _child_text(news, "publication_date")
+            if published:
+                lead.dates.append(DateCandidate(published, "sitemap"))
+        document.leads.append(lead)
+    return document
+
+
+def looks_like_article_url(url: str) -> bool:
+    """A guess for sites without an article_pattern: article URLs carry a date, a long id or
+    a slug of several words; section, tag and utility pages do not."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if not segments or NOT_PAGES.search(parts.path):
+        return False
+    if any(NAVIGATION_SEGMENTS.match(segment) for segment in segments[:-1]) and len(segments) <= 2:
+        return False
+    last = re.sub(r"\.(?:html?|php|aspx?|shtml)$", "", segments[-1], flags=re.IGNORECASE)
+    if NAVIGATION_SEGMENTS.match(last):
+        return False
+    if DATE_PATH.search(parts.path + "/") and len(segments) >= 3:
+        return True
+    if LONG_ID.search(last):
+        return True
+    return len(re.findall(r"[^\W_]+", last)) >= 4 and bool(re.search(r"[-_]", last))
+
+
+def is_page_url(url: str) -> bool:
+    """Worth following as a listing page: http(s), and not a file such as an image or PDF."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and not NOT_PAGES.search(parts.path)
+
+
+def _alternate_link(entry: feedparser.FeedParserDict) -> str | None:
+    for link in entry.get("links", []):
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return str(link["href"])
+    return None
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _child(element: etree._Element, name: str) -> etree._Element | None:
+    for child in element:
+        if _local(child) == name:
+            return child
+    return None
+
+
+def _child_text(element: etree._Element, name: str) -> str | None:
+    child = _child(element, name)
+    if child is None or not child.text:
+        return None
+    return child.text.strip() or None

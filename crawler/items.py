@@ -1,0 +1,57 @@
+"""What the spider hands to the pipelines: an article page to archive, or a page that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DateCandidate:
+    """A raw date string and where it was found, most trusted sources first in a list."""
+
+    raw: str
+    source: str
+
+
+@dataclass
+class Article:
+    """One article page, filled in stage by stage: spider, extract, dates, store."""
+
+    # Set by the spider.
+    url: str
+    site: str
+    html: str = field(repr=False)
+    fetched_at: str
+    site_language: str | None = None
+    site_timezone: str | None = None
+    # What a feed or sitemap said about the page before it was fetched.
+    hint_title: str | None = None
+    hint_dates: list[DateCandidate] = field(default_factory=list)
+    hint_authors: list[str] = field(default_factory=list)
+
+    # Set by the extract stage.
+    title: str | None = None
+    text: str = field(default="", repr=False)
+    authors: list[str] = field(default_factory=list)
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    language: str | None = None
+    sitename: str | None = None
+    published_candidates: list[DateCandidate] = field(default_factory=list)
+    modified_candidates: list[DateCandidate] = field(default_factory=list)
+
+    # Set by the dates stage.
+    published_at: str | None = None
+    published_raw: str | None = None
+    modified_at: str | None = None
+
+
+@dataclass
+class PageFailure:
+    """A page that was requested or fetched but is not archived, and why."""
+
+    url: str
+    site: str | None
+    stage: str
+    reason: str

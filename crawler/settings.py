@@ -1,0 +1,53 @@
+"""Scrapy settings for Morgue. Every value can be overridden on the command line with -s NAME=value.
+
+The ARCHIVE_* settings are Morgue's own; README.md documents each of them.
+"""
+
+BOT_NAME = "morgue"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Morgue -------------------------------------------------------------------------------
+# The sites to follow, and the SQLite file the archive is written to.
+ARCHIVE_SITES = "data/sites.toml"
+ARCHIVE_DB = "data/archive.db"
+# How many levels of listing pages to follow from a start page (0: only the start page).
+ARCHIVE_LISTING_DEPTH = 1
+# Fewer words than this left after cleanup: the page holds no article (a failures row).
+ARCHIVE_MIN_WORDS = 25
+# Dates before this day are taken for parsing accidents, not publication dates.
+ARCHIVE_EARLIEST_DATE = "1990-01-01"
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractStage": 100,
+    "pipelines.dates.DatesStage": 200,
+    "pipelines.store.StoreStage": 300,
+}
+
+# --- Politeness ---------------------------------------------------------------------------
+# Say who we are. Add a way to reach you when you crawl at scale, e.g.
+# -s USER_AGENT="Morgue/0.1 (news archive; mailto:you@example.org)".
+USER_AGENT = "Morgue/0.1 (self-hosted news archive)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_DELAY = 0.5
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Each response otherwise starts up to 100 item tasks at once; a few are plenty here.
+CONCURRENT_ITEMS = 16
+# Dropped pages are expected (no article on the page); each one is in the failures table.
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+REMOTE_CONTROL_ENABLED = False

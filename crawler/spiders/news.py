@@ -1,0 +1,224 @@
+"""The `news` spider: the sites in ARCHIVE_SITES -> article pages for the pipelines.
+
+Discovery runs three ways per site: feeds, sitemaps (indexes, gzip, Google News) and start
+pages whose in-domain links are followed to a bounded depth. Every URL is canonicalised before
+it is requested, so Scrapy's duplicate filter fetches an article once however it was found.
+Whatever fails on the way becomes a PageFailure item, so the archive says what and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from twisted.python.failure import Failure
+
+from crawler.discovery import (
+    DiscoveryError,
+    Lead,
+    is_page_url,
+    looks_like_article_url,
+    read_feed,
+    read_sitemap,
+)
+from crawler.items import Article, PageFailure
+from crawler.sites import Site, load_sites, select_sites
+from crawler.urls import canonicalise_url
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class NewsSpider(Spider):
+    name = "news"
+
+    def __init__(self, *args: Any, site: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.site_names = site
+        self.sites: list[Site] = []
+        self.allowed_domains: list[str] = []
+        self.listing_depth = 1
+        self.max_sitemap_size = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.sites = select_sites(load_sites(settings["ARCHIVE_SITES"]), spider.site_names)
+        spider.allowed_domains = sorted({d for site in spider.sites for d in site.domains})
+        spider.listing_depth = settings.getint("ARCHIVE_LISTING_DEPTH")
+        spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        if not self.sites:
+            self.logger.warning("No sites to crawl: the sites file lists none")
+        for site in self.sites:
+            meta = {"site": site.name}
+            for url in site.feeds:
+                yield Request(url, self.parse_feed, errback=self.discovery_failed, meta=meta)
+            for url in site.sitemaps:
+                yield Request(url, self.parse_sitemap, errback=self.discovery_failed, meta=meta)
+            for url in site.start_urls:
+                yield Request(
+                    url,
+                    self.parse_listing,
+                    errback=self.discovery_failed,
+                    meta={**meta, "listing_depth": 0},
+                )
+
+    # Discovery
+
+    def parse_feed(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response.request)
+        try:
+            leads = read_feed(response.body, response.url)
+        except DiscoveryError as error:
+            yield self.failure(response.url, site, "discover", f"feed: {error}")
+            return
+        self.crawler.stats.inc_value("discover/feed_entries", len(leads))
+        for lead in leads:
+            yield from self.follow_lead(site, lead, source="feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response.request)
+        try:
+            document = read_sitemap(self.sitemap_body(response))
+        except (DiscoveryError, OSError, EOFError, ValueError) as error:
+            yield self.failure(response.url, site, "discover", f"sitemap: {error}")
+            return
+        for url in document.sitemaps:
+            if site.allows_url(url):
+                yield Request(
+                    url, self.parse_sitemap, errback=self.discovery_failed, meta={"site": site.name}
+                )
+        self.crawler.stats.inc_value("discover/sitemap_entries", len(document.leads))
+        for lead in document.leads:
+            if site.article_pattern is None or site.article_pattern.search(lead.url):
+                yield from self.follow_lead(site, lead, source="sitemap")
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response.request)
+        if not isinstance(response, TextResponse):
+            return
+        depth = response.meta.get("listing_depth", 0)
+        links = LinkExtractor(unique=True).extract_links(response)
+        for link in links:
+            url = canonicalise_url(link.url)
+            if not site.allows_url(url):
+                continue
+            if self.is_article(site, url):
+                yield from self.follow_lead(site, Lead(url=url), source="link")
+            elif depth < self.listing_depth and is_page_url(url):
+                yield response.follow(
+                    url,
+                    self.parse_listing,
+                    errback=self.discovery_failed,
+                    meta={"site": site.name, "listing_depth": depth + 1},
+                )
+
+    def follow_lead(self, site: Site, lead: Lead, *, source: str) -> Iterator[Any]:
+        url = canonicalise_url(lead.url)
+        if not site.allows_url(url):
+            self.crawler.stats.inc_value("discover/outside_domains")
+            yield self.failure(
+                url, site, "discover", f"{source} links outside the site's domains {site.domains}"
+            )
+            return
+        self.crawler.stats.inc_value(f"discover/leads_from/{source}")
+        yield Request(
+            url,
+            self.parse_article,
+            errback=self.article_failed,
+            meta={"site": site.name, "lead": lead},
+            priority=1,  # finish articles before opening more listing pages
+        )
+
+    def is_article(self, site: Site, url: str) -> bool:
+        if site.article_pattern is not None:
+            return bool(site.article_pattern.search(url))
+        return looks_like_article_url(url)
+
+    def sitemap_body(self, response: Response) -> bytes:
+        if gzip_magic_number(response):
+            return gunzip(response.body, max_size=self.max_sitemap_size)
+        return response.body
+
+    # Articles
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        site = self.site_of(response.request)
+        problem = unusable_page(response)
+        if problem:
+            yield self.failure(response.url, site, "fetch", problem)
+            return
+        assert isinstance(response, TextResponse)
+        lead: Lead = response.meta.get("lead") or Lead(url=response.url)
+        yield Article(
+            url=canonicalise_url(response.url),
+            site=site.name,
+            html=response.text,
+            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            site_language=site.language,
+            site_timezone=site.timezone,
+            hint_title=lead.title,
+            hint_dates=list(lead.dates),
+            hint_authors=list(lead.authors),
+        )
+
+    # Failures
+
+    def article_failed(self, failure: Failure) -> Iterator[PageFailure]:
+        yield self.request_failure(failure, "fetch")
+
+    def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
+        yield self.request_failure(failure, "discover")
+
+    def request_failure(self, failure: Failure, stage: str) -> PageFailure:
+        request = failure.request  # type: ignore[attr-defined]
+        site = self.site_of(request)
+        return self.failure(request.url, site, stage, describe_failure(failure))
+
+    def failure(self, url: str, site: Site, stage: str, reason: str) -> PageFailure:
+        self.logger.info("Not archived: %s (%s: %s)", url, stage, reason)
+        return PageFailure(url=url, site=site.name, stage=stage, reason=reason)
+
+    def site_of(self, request: Request | None) -> Site:
+        name = request.meta.get("site") if request is not None else None
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise KeyError(f"request without a known site: {request}")
+
+
+def unusable_page(response: Response) -> str | None:
+    """Why a fetched article response cannot be an article page, or None when it can."""
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
+    if not response.body.strip():
+        return "empty response body"
+    if content_type and not any(kind in content_type for kind in HTML_TYPES):
+        return f"not an HTML page (Content-Type: {content_type.split(';')[0].strip()})"
+    if not isinstance(response, TextResponse):
+        return "not an HTML page (binary content)"
+    if b"\x00" in response.body[:4096]:
+        return "binary content served as HTML"
+    return None
+
+
+def describe_failure(failure: Failure) -> str:
+    error = failure.value
+    if isinstance(error, HttpError):
+        response = error.response
+        return f"HTTP {response.status}"
+    message = str(error) or type(error).__name__
+    if "robots.txt" in message:
+        return "forbidden by robots.txt"
+    if "offsite" in message.lower():
+        return f"redirected outside the site's domains ({message})"
+    return f"{type(error).__name__}: {message}"

@@ -1,0 +1,321 @@
+"""Rules that remove what trafilatura leaves behind: pure functions on text, tested one by one.
+
+The residue is the same on many sites because it comes from the same page furniture: the
+headline printed again, bylines (often twice), a header widget with today's date, photo
+captions and credits, share and newsletter prompts, the author's bio box, "Related" teasers,
+and tag debris such as `em>` from broken markup. Each rule here is about that furniture's
+shape, never about one site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|urday|sday)?\.?"
+CLOCK = (
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?(?:\s*[A-Z]{2,5}\b)?)?"
+)
+DATE_IN_TEXT = re.compile(
+    r"(?:"
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    rf"|{MONTH}\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s*\d{{4}}{CLOCK}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s*(?:of\s+)?{MONTH},?\s*\d{{4}}{CLOCK}"
+    rf"|\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}{CLOCK}"
+    r"|\d+\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago"
+    r")",
+    re.IGNORECASE,
+)
+DATE_LINE_WORDS = re.compile(
+    rf"\b(?:{WEEKDAY}|updated|published|posted|last|modified|on|am|pm|at|today)\b|[\W_]",
+    re.IGNORECASE,
+)
+BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s+(?=\S)", re.IGNORECASE)
+NAME_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
+ROLE_WORDS = re.compile(
+    r"\b(?:reporter|editor|correspondent|writer|staff|journalist|columnist|contributor"
+    r"|photographer|producer|analyst|chief|senior|desk|bureau|intern|redakteur(?:in)?"
+    r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
+    re.IGNORECASE,
+)
+HANDLE = re.compile(r"(?:^|\s)@\w+")
+PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+INLINE_TAGS = (
+    "a|abbr|b|big|blockquote|br|cite|code|div|em|figcaption|figure|font|h[1-6]|i|img|li|mark"
+    "|ol|p|q|s|small|span|strong|sub|sup|table|td|th|tr|u|ul"
+)
+WHOLE_TAG = re.compile(rf"</?(?:{INLINE_TAGS})\b[^<>]{{0,200}}>", re.IGNORECASE)
+TAG_DEBRIS = re.compile(
+    rf"(?:(?<=\s)|^)(?:</?|/)?(?:{INLINE_TAGS})/?>(?=\s|$|[.,;:!?])", re.IGNORECASE
+)
+
+CREDIT_LINE = re.compile(
+    r"^(?:prepared|edited|compiled|written|reported|reporting|additional reporting|translated"
+    r"|produced|photos?|photograph(?:s|y)?|images?|illustration|illustrative (?:photo|image)"
+    r"|picture|credits?|source|video|graphics?|cover photo|main photo|featured image"
+    r"|(?:photo|image) (?:credit|source)|file photo)\b",
+    re.IGNORECASE,
+)
+PROMPT_LINE = re.compile(
+    r"^(?:share(?: this| on| via|:)|follow us|follow (?:him|her|them) on|sign up\b|subscribe\b"
+    r"|click here|download (?:our|the) app|join (?:us|our)|read more\b|read also\b|also read\b"
+    r"|see also\b|recommended\b|more:|related:|don'?t miss\b|get (?:our|the) .{0,40}newsletter"
+    r"|(?:like|follow) us on|tap here|listen to this article|print this (?:article|page))",
+    re.IGNORECASE,
+)
+TAIL_HEADING = re.compile(
+    r"^(?:related(?: posts?| articles?| stories| news| content| coverage| reading)?"
+    r"|(?:read|see) (?:more|next|also)|more (?:from|on|stories|news|articles)\b.{0,40}"
+    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|recommended(?: for you)?"
+    r"|most (?:read|popular|viewed)|trending(?: now)?|comments?|\d+ comments?"
+    r"|leave a (?:reply|comment)|about the author|tags?|topics?|share this(?: article| story)?"
+    r"|advertisement|latest (?:news|stories|posts))\W*$",
+    re.IGNORECASE,
+)
+BIO_VERBS = re.compile(
+    r"^\S+(?:\s\S+){0,3}\s(?:is|has been|was|covers|writes|joined|reports|leads|edits"
+    r"|previously|holds|graduated)\b",
+    re.IGNORECASE,
+)
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ")
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return False
+    return _comparable(a) == _comparable(b)
+
+
+def strip_tag_debris(line: str) -> str:
+    """Remove markup that leaked into text: whole tags, and fragments like `em>` or `</strong`."""
+    line = WHOLE_TAG.sub(" ", line)
+    line = TAG_DEBRIS.sub(" ", line)
+    return normalise_space(line)
+
+
+def find_date_strings(text: str) -> list[str]:
+    return [match.group(0).strip(" ,") for match in DATE_IN_TEXT.finditer(text)]
+
+
+def is_date_line(line: str) -> bool:
+    """A line that holds a date and nothing else of substance ("Mon. Jul 15th, 2024")."""
+    if len(line) > 80 or not DATE_IN_TEXT.search(line):
+        return False
+    rest = DATE_LINE_WORDS.sub("", DATE_IN_TEXT.sub("", line))
+    return not rest
+
+
+def is_byline(line: str, authors: Iterable[str]) -> bool:
+    """A short line made of author names, "By" and a date, in any order or repetition."""
+    words = line.split()
+    if not words or len(words) > 24:
+        return False
+    names = [name for name in authors if name]
+    mentions_author = any(name.casefold() in line.casefold() for name in names)
+    if not mentions_author and not BY_WORD.match(line):
+        return False
+    rest = DATE_IN_TEXT.sub(" ", line)
+    for name in sorted(names, key=len, reverse=True):
+        rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
+    rest = BY_WORD.sub(" ", rest)
+    rest = re.sub(
+        r"\b(?:and|und|et|updated|published|posted|on|at)\b|[\W\d_]", " ", rest, flags=re.I
+    )
+    leftover = rest.split()
+    if mentions_author:
+        return len(leftover) <= 2
+    # "By Somebody Else": a byline we could not match to a known author.
+    return len(leftover) <= 5 and not line.rstrip().endswith((".", "!", "?"))
+
+
+def is_credit_line(line: str) -> bool:
+    """ "Prepared by: X", "Photo: Y / Agency", "Illustrative photo from open sources"."""
+    return len(line.split()) <= 14 and bool(CREDIT_LINE.match(line))
+
+
+def is_prompt_line(line: str) -> bool:
+    """Share, follow, newsletter and read-more prompts."""
+    return len(line.split()) <= 30 and bool(PROMPT_LINE.match(line))
+
+
+def is_tail_heading(line: str) -> bool:
+    """A heading after which only teasers, tags or comments follow ("Related Post")."""
+    return len(line.split()) <= 8 and bool(TAIL_HEADING.match(line))
+
+
+def is_author_box_start(line: str, authors: Iterable[str]) -> bool:
+    """The start of an author box: the name alone, "By/About <name>", or a bio sentence."""
+    for name in authors:
+        if not name:
+            continue
+        bare = re.sub(r"^(?:by|about|von|par|por)\s+", "", line, flags=re.IGNORECASE).strip(" :")
+        if same_text(bare, name):
+            return True
+        if line.casefold().startswith(name.casefold()) and BIO_VERBS.match(line):
+            return True
+    return False
+
+
+def is_contact_line(line: str) -> bool:
+    """A short line that is mostly an e-mail address or a phone number."""
+    if len(line.split()) > 20:
+        return False
+    return bool(EMAIL.search(line) or PHONE.search(line)) and bool(
+        re.search(r"\b(?:contact|reach|email|e-mail|phone|call|tel|get in touch)\b", line, re.I)
+    )
+
+
+def is_menu_item(line: str) -> bool:
+    """A navigation entry: one to three words, no sentence punctuation."""
+    return len(line.split()) <= 3 and not line.rstrip().endswith((".", "!", "?", '"', "”", ":"))
+
+
+def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
+    """Remove the runs of menu items that open or close the text when trafilatura falls back
+    to the whole page (a page with no article text gives its navigation)."""
+    start = 0
+    while start < len(lines) and is_menu_item(lines[start]):
+        start += 1
+    end = len(lines)
+    while end > start and is_menu_item(lines[end - 1]):
+        end -= 1
+    head = lines[:start] if start < min_run else []
+    tail = lines[end:] if len(lines) - end < min_run else []
+    return head + lines[start:end] + tail
+
+
+def prose_word_count(text: str) -> int:
+    """Words in lines that read as sentences, not as labels or menu items."""
+    return sum(
+        len(line.split())
+        for line in text.splitlines()
+        if len(line.split()) >= 8 or line.rstrip().endswith((".", "!", "?", '"', "”"))
+    )
+
+
+def clean_body(text: str, *, title: str | None = None, authors: Iterable[str] = ()) -> str:
+    """The article body, one paragraph per line, with the page furniture removed."""
+    author_list = [name for name in authors if name]
+    lines = [strip_tag_debris(line) for line in text.splitlines()]
+    lines = drop_menu_runs([line for line in lines if line])
+    kept: list[str] = []
+    total = sum(len(line) for line in lines) or 1
+    seen_chars = 0
+    for line in lines:
+        in_tail = kept and seen_chars / total > 0.5
+        seen_chars += len(line)
+        if kept and is_tail_heading(line):
+            break
+        if in_tail and is_author_box_start(line, author_list):
+            break
+        if (
+            same_text(line, title)
+            or is_date_line(line)
+            or is_byline(line, author_list)
+            or is_credit_line(line)
+            or is_prompt_line(line)
+            or is_contact_line(line)
+            or any(same_text(line, previous) for previous in kept)
+        ):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def parse_byline(text: str) -> tuple[list[str], str | None]:
+    """Author names and a raw date from a byline such as "By Natasha Kumar Jun18,2024"."""
+    dates = find_date_strings(text)
+    without_dates = DATE_IN_TEXT.sub(" | ", text)
+    names: list[str] = []
+    for match in BY_WORD.finditer(without_dates):
+        rest = without_dates[match.end() :].split(" | ")[0]
+        rest = re.split(r"\s(?:by|von|par|por|door)\s", rest, flags=re.IGNORECASE)[0]
+        names.extend(clean_author_names([rest]))
+        if names:
+            break
+    return names, (dates[0] if dates else None)
+
+
+def clean_author_names(raw_names: Iterable[str], *, not_authors: Iterable[str] = ()) -> list[str]:
+    """Names alone: no "By", roles, e-mail addresses, handles, or the publisher's own name."""
+    excluded = {_comparable(name) for name in not_authors if name}
+    cleaned: dict[str, str] = {}
+    for raw in raw_names:
+        raw = EMAIL.sub(" ", PARENTHESES.sub(" ", raw))
+        raw = HANDLE.sub(" ", raw)
+        for part in NAME_SPLIT.split(raw):
+            for name in _split_roles(part):
+                name = re.sub(
+                    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+)?"
+                    r"(?:by|von|par|por|door|author|autor|auteur)\b[:\s]*",
+                    "",
+                    name.strip(" ,:-–—|/"),
+                    flags=re.IGNORECASE,
+                )
+                name = normalise_space(name.strip(" ,:-–—|/."))
+                if looks_like_person_name(name) and _comparable(name) not in excluded:
+                    cleaned.setdefault(_comparable(name), name)
+    return list(cleaned.values())
+
+
+def looks_like_person_name(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= 6 or not 2 <= len(name) <= 60:
+        return False
+    if re.search(r"\d|https?:|www\.|@|[<>{}=]", name):
+        return False
+    if ROLE_WORDS.search(name) and len(words) > 1 and not _all_capitalised(words):
+        return False
+    cased = [word for word in words if word[:1].isalpha() and word[:1].lower() != word[:1].upper()]
+    # Scripts without case (Chinese, Arabic...) cannot be judged by capitals.
+    return not cased or any(word[:1].isupper() for word in cased)
+
+
+def strip_site_suffix(title: str, site_names: Iterable[str]) -> str:
+    """ "Headline | Site" -> "Headline", only when the part cut off is the site's own name."""
+    names = [_comparable(name) for name in site_names if name]
+    for separator in TITLE_SEPARATORS:
+        if separator not in title:
+            continue
+        head, _, tail = title.rpartition(separator)
+        first, _, rest = title.partition(separator)
+        if head and _matches_site(tail, names):
+            return strip_site_suffix(head.strip(), site_names)
+        if rest and _matches_site(first, names):
+            return strip_site_suffix(rest.strip(), site_names)
+    return title.strip()
+
+
+def _matches_site(part: str, names: list[str]) -> bool:
+    value = _comparable(part)
+    if not value:
+        return False
+    return any(value == name or value.replace(" ", "") == name.replace(" ", "") for name in names)
+
+
+def _split_roles(part: str) -> list[str]:
+    """ "Jane Doe, Business Reporter" -> ["Jane Doe"]; "Ann Lee, Bo Chan" -> both names."""
+    pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
+    return [
+        piece
+        for index, piece in enumerate(pieces)
+        if index == 0 or not (ROLE_WORDS.search(piece) or piece[:1].islower())
+    ]
+
+
+def _all_capitalised(words: list[str]) -> bool:
+    return all(word[:1].isupper() for word in words)
+
+
+def _comparable(text: str) -> str:
+    return normalise_space(re.sub(r"[^\w\s]", " ", text)).casefold()

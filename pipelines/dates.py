@@ -1,0 +1,221 @@
+"""The dates stage: raw date strings -> ISO 8601 in UTC, or nothing.
+
+A wrong date is worse than no date, so a candidate is only taken when it parses and is
+plausible: not after the fetch (with a little slack for clocks and time zones) and not before
+ARCHIVE_EARLIEST_DATE. Candidates are tried from the most trusted source down.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+from dateparser.date import DateDataParser
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import Article, DateCandidate
+
+logger = logging.getLogger(__name__)
+
+# Structured data beats what a feed said, which beats the visible byline, which beats a guess.
+SOURCE_RANK = {"jsonld": 0, "meta": 1, "feed": 2, "sitemap": 2, "byline": 3, "htmldate": 4}
+DATETIME_SLACK = timedelta(hours=1)
+# When a site's time zone is unknown, its "today" may already be tomorrow in UTC, up to UTC+14.
+FURTHEST_AHEAD_ZONE = timedelta(hours=14)
+YEAR = re.compile(r"\b\d{4}\b")
+LEADING_WORDS = re.compile(
+    r"^\s*(?:(?:last\s+)?(?:updated|modified|published|posted|created|date)\s*(?:on|at)?\s*:?"
+    r"|on\s+)\s*",
+    re.IGNORECASE,
+)
+LETTER_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
+COMMA_THEN_DIGIT = re.compile(r",(?=\d)")
+
+
+class DateRejected(ValueError):
+    """A raw date that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class ChosenDate:
+    value: str
+    raw: str
+    source: str
+
+
+def normalise_published_date(
+    raw: str,
+    *,
+    fetched_at: datetime,
+    timezone: str | None = None,
+    languages: Sequence[str] | None = None,
+    earliest: date = date(1990, 1, 1),
+) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ` (UTC) when the string has a time, `YYYY-MM-DD` when only a day.
+
+    Times without an offset are read in the site's `timezone` (UTC when unknown); relative
+    dates ("3 hours ago") count back from `fetched_at`. Raises DateRejected with the reason.
+    """
+    zone = ZoneInfo(timezone) if timezone else UTC
+    parsed, has_time = _parse(raw, fetched_at=fetched_at, zone=zone, languages=languages)
+    if has_time:
+        moment = parsed.astimezone(UTC)
+        if moment > fetched_at + DATETIME_SLACK:
+            raise DateRejected(f"{raw!r} is in the future (after the fetch at {_iso(fetched_at)})")
+        if moment.date() < earliest:
+            raise DateRejected(f"{raw!r} is before {earliest.isoformat()}")
+        return _iso(moment)
+    day = parsed.date()
+    if day > _latest_plausible_day(raw, fetched_at, timezone):
+        raise DateRejected(f"{raw!r} is in the future (after the fetch at {_iso(fetched_at)})")
+    if day < earliest:
+        raise DateRejected(f"{raw!r} is before {earliest.isoformat()}")
+    return day.isoformat()
+
+
+def choose_date(
+    candidates: Iterable[DateCandidate],
+    *,
+    fetched_at: datetime,
+    timezone: str | None = None,
+    languages: Sequence[str] | None = None,
+    earliest: date = date(1990, 1, 1),
+) -> tuple[ChosenDate | None, list[str]]:
+    """The first usable candidate by source rank, and the reasons the others before it failed."""
+    reasons: list[str] = []
+    ranked = sorted(candidates, key=lambda candidate: SOURCE_RANK.get(candidate.source, 9))
+    for candidate in ranked:
+        try:
+            value = normalise_published_date(
+                candidate.raw,
+                fetched_at=fetched_at,
+                timezone=timezone,
+                languages=languages,
+                earliest=earliest,
+            )
+        except DateRejected as error:
+            reasons.append(f"{candidate.source}: {error}")
+            continue
+        return ChosenDate(value, candidate.raw, candidate.source), reasons
+    return None, reasons
+
+
+def _latest_plausible_day(raw: str, fetched_at: datetime, timezone: str | None) -> date:
+    """The site's own calendar day at fetch time; relative words ("tomorrow") and known time
+    zones get no slack."""
+    if timezone:
+        return fetched_at.astimezone(ZoneInfo(timezone)).date()
+    if not YEAR.search(raw):
+        return fetched_at.astimezone(UTC).date()
+    return (fetched_at.astimezone(UTC) + FURTHEST_AHEAD_ZONE).date()
+
+
+def _parse(
+    raw: str, *, fetched_at: datetime, zone: ZoneInfo | Any, languages: Sequence[str] | None
+) -> tuple[datetime, bool]:
+    text = raw.strip()
+    if not text:
+        raise DateRejected("empty date")
+    if len(text) > 120:
+        raise DateRejected(f"{text[:40]!r}... is too long to be a date")
+    iso = _parse_iso(text, zone)
+    if iso is not None:
+        return iso
+    cleaned = _tidy(text)
+    parser = DateDataParser(
+        languages=list(languages) if languages else None,
+        settings={
+            "TIMEZONE": getattr(zone, "key", "UTC"),
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "PREFER_DATES_FROM": "past",
+            "RETURN_TIME_AS_PERIOD": True,
+            # Relative dates count back from the fetch, so a re-run gives the same answer.
+            "RELATIVE_BASE": fetched_at.astimezone(zone).replace(tzinfo=None),
+        },
+    )
+    data = parser.get_date_data(cleaned)
+    if data.date_obj is None:
+        raise DateRejected(f"{raw!r} is not a date dateparser understands")
+    parsed = data.date_obj
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed, data.period == "time"
+
+
+def _parse_iso(text: str, zone: Any) -> tuple[datetime, bool] | None:
+    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        return None
+    if len(text) == 10:
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=zone), False
+        except ValueError:
+            return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed, True
+
+
+def _tidy(text: str) -> str:
+    """Undo the squeezing real pages do ("Jun18,2024") and drop leading labels ("Updated:")."""
+    text = LEADING_WORDS.sub("", text)
+    text = LETTER_THEN_DIGIT.sub(" ", text)
+    text = COMMA_THEN_DIGIT.sub(", ", text)
+    return " ".join(text.split())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class DatesStage:
+    """Pipeline stage: choose and normalise published_at and modified_at."""
+
+    def __init__(self, earliest: date, stats: StatsCollector | None = None) -> None:
+        self.earliest = earliest
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        earliest = date.fromisoformat(crawler.settings.get("ARCHIVE_EARLIEST_DATE"))
+        return cls(earliest=earliest, stats=crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        fetched_at = datetime.fromisoformat(item.fetched_at.replace("Z", "+00:00"))
+        languages = [item.site_language] if item.site_language else None
+        options: dict[str, Any] = {
+            "fetched_at": fetched_at,
+            "timezone": item.site_timezone,
+            "languages": languages,
+            "earliest": self.earliest,
+        }
+        published, reasons = choose_date(item.published_candidates, **options)
+        if published is not None:
+            item.published_at, item.published_raw = published.value, published.raw
+            self._count(f"dates/published_from/{published.source}")
+        else:
+            self._count("dates/unparsed" if reasons else "dates/missing")
+        for reason in reasons:
+            self._count("dates/rejected")
+            logger.debug("%s: date candidate not used: %s", item.url, reason)
+        modified, _ = choose_date(item.modified_candidates, **options)
+        if modified is not None and (
+            item.published_at is None or modified.value >= item.published_at
+        ):
+            item.modified_at = modified.value
+        return item
+
+    def _count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)

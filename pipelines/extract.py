@@ -1,0 +1,283 @@
+"""The extract stage: an article page's HTML -> title, body, authors, raw dates and metadata.
+
+trafilatura finds the body and some metadata; the page's structured data (JSON-LD, <meta>)
+is preferred where it exists; the cleanup rules then remove the furniture trafilatura keeps.
+`extract_article` is a pure function of (html, url) so that it can be tested directly and run
+anywhere, including in another process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Self
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import html as lxml_html
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+from trafilatura.utils import load_html
+
+from crawler.items import Article, DateCandidate
+from crawler.urls import choose_article_url
+from pipelines.cleanup import (
+    clean_author_names,
+    clean_body,
+    find_date_strings,
+    is_date_line,
+    normalise_space,
+    parse_byline,
+    prose_word_count,
+    same_text,
+    strip_site_suffix,
+)
+from pipelines.metadata import PageMetadata, read_page_metadata
+
+BYLINE_ZONE_CHARS = 600
+SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
+
+
+class ArticleRejected(DropItem):
+    """A fetched page that will not be archived; `stage` and the message say why."""
+
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__(reason)
+        self.stage = stage
+        self.reason = reason
+
+
+class ExtractionError(ValueError):
+    """The page holds no article the archive can keep."""
+
+
+@dataclass
+class Extraction:
+    url: str
+    title: str | None
+    text: str
+    authors: list[str]
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image: str | None = None
+    language: str | None = None
+    sitename: str | None = None
+    published: list[DateCandidate] = field(default_factory=list)
+    modified: list[DateCandidate] = field(default_factory=list)
+
+
+def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
+    """Extract one article; raise ExtractionError when there is no article text to keep."""
+    if not html.strip():
+        raise ExtractionError("the page is empty")
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("the page could not be parsed as HTML")
+    page = read_page_metadata(tree)
+    zone = byline_zone(tree)
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+    )
+    raw_text = getattr(document, "text", None) or ""
+    if not raw_text.strip():
+        raise ExtractionError("no article text found on the page")
+
+    site_names = [name for name in (page.sitename, page.publisher) if name]
+    site_names.append(_registered_name(url))
+    title = choose_title(page, getattr(document, "title", None), site_names)
+    text_lines = raw_text.splitlines()
+    text_byline = byline_from_text_lines(text_lines, title)
+    authors = choose_authors(
+        page,
+        zone_text=zone.text,
+        text_byline_authors=text_byline[0],
+        trafilatura_author=getattr(document, "author", None),
+        not_authors=site_names,
+    )
+    text = clean_body(raw_text, title=title, authors=authors)
+    word_count = prose_word_count(text)
+    if word_count < min_words:
+        raise ExtractionError(
+            f"no article text: {word_count} words of prose left after cleanup "
+            f"(fewer than ARCHIVE_MIN_WORDS={min_words})"
+        )
+
+    published = list(page.published)
+    for raw in zone.datetimes:
+        published.append(DateCandidate(raw, "byline"))
+    visible_dates = [*find_date_strings(zone.text)[:1], text_byline[1]]
+    for visible in visible_dates:
+        if visible and all(candidate.raw != visible for candidate in published):
+            published.append(DateCandidate(visible, "byline"))
+    trafilatura_date = getattr(document, "date", None)
+    if trafilatura_date:
+        published.append(DateCandidate(trafilatura_date, "htmldate"))
+
+    return Extraction(
+        url=choose_article_url(url, page.canonical_url),
+        title=title,
+        text=text,
+        authors=authors,
+        description=page.description or getattr(document, "description", None),
+        tags=page.tags or list(getattr(document, "tags", None) or []),
+        image=_absolute(url, page.image or getattr(document, "image", None)),
+        language=page.language,
+        sitename=page.sitename or getattr(document, "sitename", None),
+        published=published,
+        modified=list(page.modified),
+    )
+
+
+def choose_title(
+    page: PageMetadata, trafilatura_title: str | None, site_names: list[str]
+) -> str | None:
+    for candidate in (page.headline, page.og_title, page.h1, trafilatura_title, page.html_title):
+        if candidate:
+            return strip_site_suffix(normalise_space(candidate), site_names)
+    return None
+
+
+def choose_authors(
+    page: PageMetadata,
+    *,
+    zone_text: str,
+    text_byline_authors: list[str],
+    trafilatura_author: str | None,
+    not_authors: Iterable[str],
+) -> list[str]:
+    """Structured data first, then the visible byline, then trafilatura's guess."""
+    not_authors = list(not_authors)
+    if page.authors:
+        authors = clean_author_names(page.authors, not_authors=not_authors)
+        if authors:
+            return authors
+    for names in (parse_byline(zone_text)[0], text_byline_authors):
+        authors = clean_author_names(names, not_authors=not_authors)
+        if authors:
+            return authors
+    if trafilatura_author:
+        return clean_author_names(trafilatura_author.split(";"), not_authors=not_authors)
+    return []
+
+
+def byline_from_text_lines(lines: list[str], title: str | None) -> tuple[list[str], str | None]:
+    """A byline among the first lines of extracted text ("Natasha Kumar By Natasha Kumar
+    Jun18,2024"). Date lines before the headline are the site header's clock, not the date."""
+    after_title = not any(same_text(line, title) for line in lines[:4])
+    for line in lines[:8]:
+        if same_text(line, title):
+            after_title = True
+            continue
+        if len(line.split()) > 30:
+            break
+        if not after_title and is_date_line(line):
+            continue
+        names, date = parse_byline(line)
+        if names:
+            return names, date
+    return [], None
+
+
+@dataclass
+class BylineZone:
+    text: str
+    datetimes: list[str]
+
+
+def byline_zone(tree: lxml_html.HtmlElement) -> BylineZone:
+    """The text between the headline (<h1>) and the body's first real paragraph: where
+    bylines and dates are printed. Dates before the headline belong to the site's header."""
+    headings = tree.xpath("//h1")
+    if not headings:
+        return BylineZone("", [])
+    heading = headings[0]
+    pieces: list[str] = []
+    datetimes: list[str] = []
+    size = 0
+    started = False
+    inside_heading = set(heading.iter())
+    for element in tree.iter():
+        if element is heading:
+            started = True
+            pieces.append(element.tail or "")
+            continue
+        if not started or element in inside_heading or not isinstance(element.tag, str):
+            continue
+        if element.tag in SKIPPED_TAGS or _has_skipped_ancestor(element):
+            continue
+        own_text = element.text or ""
+        if element.tag == "p" and len(own_text.split()) + len(element.text_content().split()) > 50:
+            break
+        if element.tag == "time" and element.get("datetime"):
+            datetimes.append(element.get("datetime", "").strip())
+        pieces.extend((own_text, element.tail or ""))
+        size += len(own_text) + len(element.tail or "")
+        if size > BYLINE_ZONE_CHARS:
+            break
+    return BylineZone(normalise_space(" ".join(pieces)), datetimes)
+
+
+def _has_skipped_ancestor(element: Any) -> bool:
+    return any(parent.tag in SKIPPED_TAGS for parent in element.iterancestors())
+
+
+def _registered_name(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    host = re.sub(r"^www\d?\.", "", host)
+    return host.split(".")[0] if "." in host else host
+
+
+def _absolute(base: str, url: str | None) -> str | None:
+    return urljoin(base, url) if url else None
+
+
+class ExtractStage:
+    """Pipeline stage: fill an Article's fields from its HTML, or reject it with the reason."""
+
+    def __init__(self, min_words: int, stats: StatsCollector | None = None) -> None:
+        self.min_words = min_words
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(min_words=crawler.settings.getint("ARCHIVE_MIN_WORDS"), stats=crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        try:
+            extraction = extract_article(item.html, item.url, min_words=self.min_words)
+        except ExtractionError as error:
+            self._count("extract/rejected")
+            raise ArticleRejected("extract", str(error)) from None
+        apply_extraction(item, extraction)
+        self._count("extract/ok")
+        if not item.authors:
+            self._count("extract/no_authors")
+        return item
+
+    def _count(self, key: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key)
+
+
+def apply_extraction(item: Article, extraction: Extraction) -> None:
+    """Copy the extraction into the item; what the page lacks, the feed or sitemap may give."""
+    item.url = extraction.url
+    item.title = extraction.title or item.hint_title
+    item.text = extraction.text
+    item.authors = extraction.authors or clean_author_names(item.hint_authors)
+    item.description = extraction.description
+    item.tags = extraction.tags
+    item.image = extraction.image
+    item.language = extraction.language or item.site_language
+    item.sitename = extraction.sitename
+    item.published_candidates = [*extraction.published, *item.hint_dates]
+    item.modified_candidates = extraction.modified

@@ -1,0 +1,94 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from crawler.items import DateCandidate
+from pipelines.dates import DateRejected, choose_date, normalise_published_date
+
+FETCHED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def normalise(raw: str, timezone: str | None = None, languages: list[str] | None = None) -> str:
+    return normalise_published_date(raw, fetched_at=FETCHED, timezone=timezone, languages=languages)
+
+
+@pytest.mark.parametrize(
+    ("raw", "timezone", "expected"),
+    [
+        ("2024-03-05T14:30:00-05:00", None, "2024-03-05T19:30:00Z"),
+        ("2024-04-12T08:15:00Z", "Europe/Berlin", "2024-04-12T08:15:00Z"),
+        ("2024-04-12T08:15:00", "Europe/Berlin", "2024-04-12T06:15:00Z"),
+        ("2024-02-01", "Asia/Tokyo", "2024-02-01"),
+        ("Tue, 12 Mar 2024 08:00:00 GMT", None, "2024-03-12T08:00:00Z"),
+        ("May 20, 2024 at 10:15 am", "America/Chicago", "2024-05-20T15:15:00Z"),
+        ("Published: March 3, 2024", None, "2024-03-03"),
+    ],
+)
+def test_dates_become_utc_with_time_or_a_bare_day(
+    raw: str, timezone: str | None, expected: str
+) -> None:
+    assert normalise(raw, timezone) == expected
+
+
+def test_a_squeezed_date_like_jun18_2024_is_read() -> None:
+    assert normalise("Jun18,2024") == "2024-06-18"
+
+
+def test_a_day_without_time_keeps_the_sites_calendar_day() -> None:
+    # Midnight in Auckland is the previous day in UTC; the day printed is what counts.
+    assert normalise("18 June 2024", "Pacific/Auckland") == "2024-06-18"
+
+
+def test_relative_dates_count_back_from_the_fetch_time() -> None:
+    assert normalise("3 hours ago", "Europe/Berlin") == "2026-11-27T09:00:00Z"
+    assert normalise("Updated 5 minutes ago") == "2026-11-27T11:55:00Z"
+
+
+def test_the_sites_language_is_used_for_month_names() -> None:
+    assert normalise("5. März 2024", "Europe/Berlin", ["de"]) == "2024-03-05"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("32/13/2024", "not a date"),
+        ("tomorrow", "in the future"),
+        ("2099-01-01", "in the future"),
+        ("2026-11-27T14:00:00Z", "in the future"),
+        ("10/10/49", "before 1990-01-01"),
+        ("1970-01-01T00:00:00Z", "before 1990-01-01"),
+        ("Share this article", "not a date"),
+        ("", "empty"),
+    ],
+)
+def test_implausible_dates_are_rejected_with_the_reason(raw: str, reason: str) -> None:
+    with pytest.raises(DateRejected, match=reason):
+        normalise(raw)
+
+
+def test_a_day_later_than_today_is_accepted_only_when_the_site_zone_is_unknown() -> None:
+    # At 12:00 UTC it is already the 28th in Kiribati (UTC+14).
+    assert normalise("2026-11-28") == "2026-11-28"
+    with pytest.raises(DateRejected, match="future"):
+        normalise("2026-11-28", "Europe/London")
+
+
+def test_the_most_trusted_usable_candidate_wins_and_the_rest_are_explained() -> None:
+    candidates = [
+        DateCandidate("2024-06-18", "htmldate"),
+        DateCandidate("Jun18,2024 10:00", "byline"),
+        DateCandidate("not a date at all", "jsonld"),
+        DateCandidate("2099-05-01T00:00:00Z", "meta"),
+    ]
+    chosen, reasons = choose_date(candidates, fetched_at=FETCHED, earliest=date(1990, 1, 1))
+    assert chosen is not None
+    assert (chosen.value, chosen.source) == ("2024-06-18T10:00:00Z", "byline")
+    assert len(reasons) == 2
+    assert reasons[0].startswith("jsonld:")
+    assert "future" in reasons[1]
+
+
+def test_no_candidate_means_no_date() -> None:
+    chosen, reasons = choose_date([], fetched_at=FETCHED)
+    assert chosen is None
+    assert reasons == []

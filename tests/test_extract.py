@@ -1,0 +1,134 @@
+"""Golden pages: each article of the test site, extracted as the crawl would, against
+tests/site/expected.json (written by hand from the pages, not from the code's output)."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Article
+from pipelines.dates import DatesStage
+from pipelines.extract import ExtractionError, ExtractStage, extract_article
+from tests.localsite import SITE_ROOT
+
+BASE = "http://127.0.0.1:8765"
+EXPECTED = json.loads((SITE_ROOT / "expected.json").read_text())
+ARTICLES = {path: expected for path, expected in EXPECTED.items() if "title" in expected}
+SEED_SHAPE = "news/2024/06/18/us-condemns-russia-north-korea-ties.html"
+TODAY_IN_HEADER = "Fri. Nov 27th, 2026"
+
+
+def page(path: str) -> str:
+    html = (SITE_ROOT / path).read_text(encoding="utf-8")
+    return html.replace("{{BASE}}", BASE).replace("{{TODAY}}", TODAY_IN_HEADER)
+
+
+def archive(path: str, timezone: str = "America/New_York") -> Article:
+    """Run a page through the extract and dates stages, as the crawl does."""
+    item = Article(
+        url=f"{BASE}/{path}",
+        site="courier",
+        html=page(path),
+        fetched_at="2026-11-27T12:00:00Z",
+        site_language="en",
+        site_timezone=timezone,
+    )
+    item = ExtractStage(min_words=25).process_item(item)
+    return DatesStage(earliest=datetime(1990, 1, 1, tzinfo=UTC).date()).process_item(item)
+
+
+@pytest.mark.parametrize("path", sorted(ARTICLES))
+def test_golden_page_fields(path: str) -> None:
+    expected = ARTICLES[path]
+    item = archive(path)
+    paragraphs = item.text.splitlines()
+    assert item.url == f"{BASE}/{path}"
+    assert item.title == expected["title"]
+    assert item.authors == expected["authors"]
+    assert item.published_at == expected.get(
+        "published_at_if_america_new_york", expected["published_at"]
+    )
+    assert paragraphs[0] == expected["first_paragraph"]
+    assert paragraphs[-1] == expected["last_paragraph"]
+    for snippet in expected.get("must_contain", []):
+        assert snippet in item.text
+    for snippet in expected["must_not_contain"]:
+        assert snippet not in item.text, f"boilerplate kept: {snippet!r}"
+    assert item.language == expected["language"]
+    if "tags" in expected:
+        assert item.tags == expected["tags"]
+    if "modified_at" in expected:
+        assert item.modified_at == expected["modified_at"]
+
+
+def test_the_seed_shaped_page_keeps_the_body_only() -> None:
+    """The residue of shared/seeds: header clock, byline twice, em> debris, "Prepared by:",
+    a bio with a phone number and "Related Post" - from a page with no structured data."""
+    item = archive(SEED_SHAPE, timezone="UTC")
+    assert item.authors == ["Natasha Kumar"]
+    assert item.published_at == "2024-06-18"
+    assert item.published_raw == "Jun18,2024"
+    assert item.text.startswith("Washington sharply criticised the growing ties")
+    assert item.text.endswith('the resolutions it once voted for"– the spokesman added.')
+    for residue in (
+        "Nov 27th",
+        "By Natasha Kumar",
+        "em>",
+        "Prepared by",
+        "has been a reporter",
+        "1-800-555-0199",
+        "Related Post",
+        "Illustrative photo",
+        "Most read",
+    ):
+        assert residue not in item.text
+    assert item.title is not None
+    assert item.title not in item.text
+
+
+def test_the_header_clock_is_never_taken_for_the_publication_date() -> None:
+    html = page(SEED_SHAPE).replace("Jun18,2024", "")
+    extraction = extract_article(html, f"{BASE}/{SEED_SHAPE}")
+    assert all("2026" not in candidate.raw for candidate in extraction.published)
+
+
+def test_a_video_page_without_article_text_is_rejected_with_the_reason() -> None:
+    path = next(path for path, expected in EXPECTED.items() if expected.get("no_article_text"))
+    with pytest.raises(ExtractionError, match="no article text"):
+        extract_article(page(path), f"{BASE}/{path}")
+
+
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("<html><body><p>Hi.</p></body></html>", "no article text"),
+        ("<html><head><title>x</title></head><body></body></html>", "no article text"),
+    ],
+)
+def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
+    with pytest.raises(ExtractionError, match=reason):
+        extract_article(html, f"{BASE}/x.html")
+
+
+def test_broken_html_still_yields_the_article() -> None:
+    html = page("news/2024/04/12/senate-vote-delayed.html")
+    truncated = html[: int(len(html) * 0.8)].replace("</p>", "")
+    extraction = extract_article(truncated, f"{BASE}/broken.html")
+    assert extraction.title == ARTICLES["news/2024/04/12/senate-vote-delayed.html"]["title"]
+    assert len(extraction.text.split()) > 100
+
+
+def test_a_canonical_link_to_the_home_page_is_ignored() -> None:
+    path = "news/2024/03/05/city-council-approves-budget.html"
+    html = page(path).replace(
+        f'rel="canonical" href="{BASE}/{path}"', f'rel="canonical" href="{BASE}/"'
+    )
+    assert extract_article(html, f"{BASE}/{path}?utm_source=x").url == f"{BASE}/{path}"
+
+
+def test_expected_json_covers_every_article_page() -> None:
+    pages = {str(path.relative_to(SITE_ROOT)) for path in Path(SITE_ROOT, "news").rglob("*.html")}
+    assert pages - set(EXPECTED) == {SEED_SHAPE}
