@@ -16,7 +16,7 @@ from crawler.items import DateCandidate
 
 NOT_PAGES = re.compile(
     r"\.(?:jpe?g|png|gif|webp|svg|ico|css|js|json|xml|rss|atom|zip|gz|tgz|rar|7z|mp[34]|m4a"
-    r"|wav|ogg|avi|mov|mkv|webm|woff2?|ttf|eot|exe|dmg|apk|docx?|xlsx?|pptx?|epub)$",
+    r"|wav|ogg|avi|mov|mkv|webm|woff2?|ttf|eot|exe|dmg|apk|pdf|docx?|xlsx?|pptx?|epub)$",
     re.IGNORECASE,
 )
 NAVIGATION_SEGMENTS = re.compile(
@@ -61,11 +61,11 @@ def read_feed(body: bytes, url: str) -> list[Lead]:
         link = entry.get("link") or _alternate_link(entry)
         if not link:
             continue
-        dates = [
-            DateCandidate(entry[key], "feed")
-            for key in ("published", "created", "issued")
-            if entry.get(key)
-        ]
+        # feedparser aliases these keys to each other, so the same string can appear twice.
+        raw_dates = dict.fromkeys(
+            entry[key] for key in ("published", "created", "issued") if entry.get(key)
+        )
+        dates = [DateCandidate(raw, "feed") for raw in raw_dates]
         authors = [author.get("name", "") for author in entry.get("authors", []) if author]
         if not authors and entry.get("author"):
             authors = [entry["author"]]

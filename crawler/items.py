@@ -46,6 +46,10 @@ class Article:
     published_raw: str | None = None
     modified_at: str | None = None
 
+    def __str__(self) -> str:
+        """Short, for log lines such as Scrapy's "Dropped: ..." message."""
+        return f"<Article {self.url}>"
+
 
 @dataclass
 class PageFailure:

@@ -6,6 +6,8 @@ The ARCHIVE_* settings are Morgue's own; README.md documents each of them.
 BOT_NAME = "morgue"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# Our `crawl` checks the sites file and the archive before it starts (crawler/commands).
+COMMANDS_MODULE = "crawler.commands"
 
 # --- Morgue -------------------------------------------------------------------------------
 # The sites to follow, and the SQLite file the archive is written to.

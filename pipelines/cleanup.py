@@ -18,7 +18,8 @@ MONTH = (
 )
 WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|urday|sday)?\.?"
 CLOCK = (
-    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?(?:\s*[A-Z]{2,5}\b)?)?"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?"
+    r"(?:\s*(?-i:[A-Z]{2,5})\b)?)?"  # a zone abbreviation is in capitals: "EST", not "by"
 )
 DATE_IN_TEXT = re.compile(
     r"(?:"
@@ -45,7 +46,9 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 HANDLE = re.compile(r"(?:^|\s)@\w+")
-PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>")
+# RSS 2.0 writes authors as "jane@example.com (Jane Doe)".
+EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*\(([^)]+)\)")
 INLINE_TAGS = (
     "a|abbr|b|big|blockquote|br|cite|code|div|em|figcaption|figure|font|h[1-6]|i|img|li|mark"
     "|ol|p|q|s|small|span|strong|sub|sup|table|td|th|tr|u|ul"
@@ -251,6 +254,7 @@ def clean_author_names(raw_names: Iterable[str], *, not_authors: Iterable[str] =
     excluded = {_comparable(name) for name in not_authors if name}
     cleaned: dict[str, str] = {}
     for raw in raw_names:
+        raw = EMAIL_WITH_NAME.sub(r"\1", raw)
         raw = EMAIL.sub(" ", PARENTHESES.sub(" ", raw))
         raw = HANDLE.sub(" ", raw)
         for part in NAME_SPLIT.split(raw):

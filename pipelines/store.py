@@ -81,6 +81,10 @@ def open_archive(path: str | Path) -> Database:
     """Open (creating if needed) and migrate the archive; fail early with a usable message."""
     path = Path(path)
     hint = "choose another path with -s ARCHIVE_DB=path/to/archive.db"
+    if path.parent.exists() and not path.parent.is_dir():
+        raise ArchiveUnavailable(
+            f"cannot create the archive {path}: {path.parent} is a file, not a folder; {hint}"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -94,6 +98,9 @@ def open_archive(path: str | Path) -> Database:
         db.execute("PRAGMA busy_timeout = 30000")
         db.enable_wal()
         migrations.apply(db)
+        # Take the write lock once, so a read-only file fails now rather than mid-crawl.
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
     except sqlite3.DatabaseError as error:
         raise ArchiveUnavailable(
             f"cannot write to the archive {path}: {error}; check that the file is an SQLite "

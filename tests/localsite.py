@@ -30,6 +30,8 @@ FAULTS: dict[str, Callable[[], Reply]] = {
     "/errors/500.html": lambda: (500, "text/html", b"<h1>Internal Server Error</h1>"),
     "/errors/gone.html": lambda: (404, "text/html", b"<h1>Not Found</h1>"),
     "/files/annual-report.pdf": lambda: (200, "application/pdf", FAKE_PDF),
+    "/news/2024/01/10/annual-report.pdf": lambda: (200, "application/pdf", FAKE_PDF),
+    "/news/2024/01/11/scanned-page.html": lambda: (200, "text/html", FAKE_PDF),
 }
 
 

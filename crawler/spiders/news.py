@@ -43,6 +43,9 @@ class NewsSpider(Spider):
         self.site_names = site
         self.sites: list[Site] = []
         self.allowed_domains: list[str] = []
+        # What feeds and sitemaps said about each article not yet fetched, merged over all
+        # the routes that found it, so the hints do not depend on which route came first.
+        self.leads: dict[str, Lead] = {}
         self.listing_depth = 1
         self.max_sitemap_size = 0
 
@@ -132,11 +135,18 @@ class NewsSpider(Spider):
             )
             return
         self.crawler.stats.inc_value(f"discover/leads_from/{source}")
+        known = self.leads.get(url)
+        if known is not None:
+            merge_lead(known, lead)
+            return
+        self.leads[url] = Lead(
+            url=url, title=lead.title, dates=list(lead.dates), authors=list(lead.authors)
+        )
         yield Request(
             url,
             self.parse_article,
             errback=self.article_failed,
-            meta={"site": site.name, "lead": lead},
+            meta={"site": site.name, "lead_url": url},
             priority=1,  # finish articles before opening more listing pages
         )
 
@@ -159,7 +169,7 @@ class NewsSpider(Spider):
             yield self.failure(response.url, site, "fetch", problem)
             return
         assert isinstance(response, TextResponse)
-        lead: Lead = response.meta.get("lead") or Lead(url=response.url)
+        lead = self.leads.pop(response.meta.get("lead_url", ""), None) or Lead(url=response.url)
         yield Article(
             url=canonicalise_url(response.url),
             site=site.name,
@@ -175,6 +185,7 @@ class NewsSpider(Spider):
     # Failures
 
     def article_failed(self, failure: Failure) -> Iterator[PageFailure]:
+        self.leads.pop(failure.request.meta.get("lead_url", ""), None)  # type: ignore[attr-defined]
         yield self.request_failure(failure, "fetch")
 
     def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
@@ -195,6 +206,15 @@ class NewsSpider(Spider):
             if site.name == name:
                 return site
         raise KeyError(f"request without a known site: {request}")
+
+
+def merge_lead(known: Lead, other: Lead) -> None:
+    """Add what another route said about the same article to what is already known."""
+    known.title = known.title or other.title
+    known.authors = known.authors or list(other.authors)
+    for candidate in other.dates:
+        if all(candidate.raw != existing.raw for existing in known.dates):
+            known.dates.append(candidate)
 
 
 def unusable_page(response: Response) -> str | None:

@@ -1,0 +1,76 @@
+"""Shared helpers: run a real `scrapy crawl news` process against the local test site."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.localsite import serve_site, sites_toml
+
+REPO = Path(__file__).resolve().parent.parent
+# Fast and deterministic for a local site; everything else is the shipped configuration.
+TEST_SETTINGS = {
+    "AUTOTHROTTLE_ENABLED": "False",
+    "DOWNLOAD_DELAY": "0",
+    "RETRY_TIMES": "0",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class CrawlRun:
+    returncode: int
+    log: str
+    requested: list[str]
+    db_path: Path
+
+    def stat(self, name: str) -> int:
+        """A counter from the closing stats dump, 0 when absent."""
+        match = re.search(rf"'{re.escape(name)}': (\d+)", self.log)
+        return int(match.group(1)) if match else 0
+
+
+def run_crawl(
+    sites_file: Path, db_path: Path, *args: str, requested: list[str] | None = None, **settings: str
+) -> CrawlRun:
+    command = [sys.executable, "-m", "scrapy", "crawl", "news", *args]
+    for name, value in {
+        **TEST_SETTINGS,
+        "ARCHIVE_SITES": str(sites_file),
+        "ARCHIVE_DB": str(db_path),
+        **settings,
+    }.items():
+        command += ["-s", f"{name}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    return CrawlRun(process.returncode, process.stderr, list(requested or []), db_path)
+
+
+@pytest.fixture(scope="session")
+def local_site() -> Iterator[tuple[str, list[str]]]:
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def crawled(
+    local_site: tuple[str, list[str]], tmp_path_factory: pytest.TempPathFactory
+) -> CrawlRun:
+    """One full crawl of the local site (feeds, sitemaps and start pages) into a new archive."""
+    base, requested = local_site
+    folder = tmp_path_factory.mktemp("crawl")
+    sites_file = folder / "sites.toml"
+    sites_file.write_text(sites_toml(base))
+    requested.clear()
+    run = run_crawl(sites_file, folder / "archive.db")
+    run.requested = list(requested)
+    return run

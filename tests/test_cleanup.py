@@ -1,0 +1,240 @@
+"""Each cleanup rule on a small piece of page furniture written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.cleanup import (
+    clean_author_names,
+    clean_body,
+    drop_menu_runs,
+    is_byline,
+    is_credit_line,
+    is_date_line,
+    is_prompt_line,
+    is_tail_heading,
+    parse_byline,
+    strip_site_suffix,
+    strip_tag_debris,
+)
+from pipelines.extract import byline_from_text_lines
+
+PARAGRAPH = (
+    "The county board voted on Tuesday to reopen the old river ferry, which has been closed "
+    "since the flood of 2019, and to fund two new crews for the summer season."
+)
+SECOND = (
+    "Supporters said the ferry would cut the commute for hundreds of workers on the east bank, "
+    "while opponents questioned the cost of repairing the landing."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "said the minister.” em> – a spokesman added.",
+            "said the minister.” – a spokesman added.",
+        ),
+        ("Quoted text </strong> continues here.", "Quoted text continues here."),
+        ("A <span class='x'>marked</span> word.", "A marked word."),
+        ("The ratio is 3 > 2 and a->b stays.", "The ratio is 3 > 2 and a->b stays."),
+        ("Ends with p>", "Ends with"),
+    ],
+)
+def test_tag_debris_is_removed_and_real_text_is_kept(line: str, expected: str) -> None:
+    assert strip_tag_debris(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mon. Jul 15th, 2024",
+        "Jun18,2024",
+        "Updated: March 3, 2024 at 10:15 am",
+        "2024-06-18",
+        "5 hours ago",
+    ],
+)
+def test_date_lines_are_recognised(line: str) -> None:
+    assert is_date_line(line)
+
+
+@pytest.mark.parametrize("line", [PARAGRAPH, "On March 3, 2024 the council met in secret."])
+def test_sentences_mentioning_a_date_are_not_date_lines(line: str) -> None:
+    assert not is_date_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Natasha Kumar By Natasha Kumar Jun18,2024",
+        "By Natasha Kumar",
+        "Natasha Kumar",
+        "By Natasha Kumar and Omar Haddad, Updated June 18, 2024",
+    ],
+)
+def test_bylines_are_recognised(line: str) -> None:
+    assert is_byline(line, ["Natasha Kumar", "Omar Haddad"])
+
+
+def test_a_sentence_about_the_author_is_not_a_byline() -> None:
+    line = "Natasha Kumar reported from Seoul, where the talks were held behind closed doors."
+    assert not is_byline(line, ["Natasha Kumar"])
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Prepared by: Sergey Daga",
+        "Illustrative photo from open sources",
+        "Photo: Jane Roe / Agency",
+        "Reporting by Ann Lee; Editing by Bo Chan",
+    ],
+)
+def test_credit_lines_are_recognised(line: str) -> None:
+    assert is_credit_line(line)
+
+
+def test_a_long_sentence_starting_with_photo_is_not_a_credit() -> None:
+    line = (
+        "Photographs taken by residents on the night of the flood show the water reaching the "
+        "first floor of the library, the school and the fire station on Main Street."
+    )
+    assert not is_credit_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share this article: Facebook Twitter Email",
+        "Sign up for our morning newsletter and get the news first.",
+        "Read more: Council delays vote on the ferry",
+        "Follow us on Telegram",
+    ],
+)
+def test_prompts_are_recognised(line: str) -> None:
+    assert is_prompt_line(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["Related Post", "Related Articles", "You may also like", "Comments", "Tags:"]
+)
+def test_tail_headings_are_recognised(line: str) -> None:
+    assert is_tail_heading(line)
+
+
+def test_a_related_block_and_what_follows_it_are_cut() -> None:
+    text = "\n".join([PARAGRAPH, SECOND, "Related Post", "Ferry fares to rise", "Bridge closed"])
+    assert clean_body(text) == f"{PARAGRAPH}\n{SECOND}"
+
+
+def test_an_author_box_at_the_end_is_cut() -> None:
+    text = "\n".join(
+        [
+            PARAGRAPH,
+            SECOND,
+            "Omar Haddad",
+            "By Omar Haddad",
+            "Omar Haddad has been a reporter on the county desk since 2015. Call 555-0100.",
+        ]
+    )
+    assert clean_body(text, authors=["Omar Haddad"]) == f"{PARAGRAPH}\n{SECOND}"
+
+
+def test_the_authors_name_early_in_the_story_is_kept() -> None:
+    quote = "Omar Haddad, who rode the ferry as a child, said he was glad to see it back."
+    text = "\n".join([PARAGRAPH, quote, SECOND])
+    # Not a byline (a sentence), and not in the tail: it stays.
+    assert quote in clean_body(text, authors=["Omar Haddad"])
+
+
+def test_the_headline_repeated_in_the_body_and_duplicate_paragraphs_are_dropped() -> None:
+    title = "County votes to reopen the river ferry"
+    text = "\n".join([title, PARAGRAPH, SECOND, PARAGRAPH])
+    assert clean_body(text, title=title) == f"{PARAGRAPH}\n{SECOND}"
+
+
+def test_menus_around_the_text_are_dropped() -> None:
+    lines = ["Home", "Local", "Business", "Sport", PARAGRAPH, SECOND, "About", "Contact", "Jobs"]
+    assert drop_menu_runs(lines) == [PARAGRAPH, SECOND]
+
+
+def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
+    lines = ["Analysis", PARAGRAPH, SECOND]
+    assert drop_menu_runs(lines) == lines
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["By Jane Doe, Business Reporter"], ["Jane Doe"]),
+        (["Maria Gonzalez and Tom Becker"], ["Maria Gonzalez", "Tom Becker"]),
+        (["Ann Lee, Bo Chan"], ["Ann Lee", "Bo Chan"]),
+        (["jane.doe@example.com (Jane Doe)"], ["Jane Doe"]),
+        (["jane.doe@example.com"], []),
+        (["Jane Doe <jane@example.com>"], ["Jane Doe"]),
+        (["Written by: Omar Haddad"], ["Omar Haddad"]),
+        (["The Riverside Courier"], []),
+        (["Omar Haddad", "omar haddad"], ["Omar Haddad"]),
+        (["https://example.com/staff/omar"], []),
+        (["李明"], ["李明"]),
+    ],
+)
+def test_author_names_are_cleaned(raw: list[str], expected: list[str]) -> None:
+    assert clean_author_names(raw, not_authors=["The Riverside Courier"]) == expected
+
+
+def test_a_byline_gives_names_and_the_date() -> None:
+    assert parse_byline("Natasha Kumar By Natasha Kumar Jun18,2024") == (
+        ["Natasha Kumar"],
+        "Jun18,2024",
+    )
+    assert parse_byline("Posted on May 20, 2024 at 10:15 am by Sam Okafor") == (
+        ["Sam Okafor"],
+        "May 20, 2024 at 10:15 am",
+    )
+    assert parse_byline("No byline here") == ([], None)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Ferry returns | The Riverside Courier", "Ferry returns"),
+        ("Ferry returns – The Riverside Courier", "Ferry returns"),
+        ("The Riverside Courier - Ferry returns", "Ferry returns"),
+        ("Ferry returns - Local - The Riverside Courier", "Ferry returns - Local"),
+        ("Ferry returns | riversidecourier", "Ferry returns"),
+        ("Left - right: the ferry debate", "Left - right: the ferry debate"),
+    ],
+)
+def test_the_site_name_is_cut_from_titles_but_nothing_else(title: str, expected: str) -> None:
+    assert strip_site_suffix(title, ["The Riverside Courier", "riversidecourier"]) == expected
+
+
+def test_the_real_seed_page_text_is_cleaned() -> None:
+    """The text of the real page the project started from, when shared/ is beside the repo."""
+    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    files = sorted(seeds.glob("*.txt")) if seeds.is_dir() else []
+    if not files:
+        pytest.skip("shared/seeds is not beside the project")
+    text = files[0].read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip()]
+    title = lines[1]
+    authors, date = byline_from_text_lines(lines, title)
+    assert authors == ["Natasha Kumar"]
+    assert date == "Jun18,2024"
+    body = clean_body(text, title=title, authors=authors)
+    for residue in (
+        "Jul 15th",
+        "By Natasha",
+        "em>",
+        "Prepared by",
+        "has been a reporter",
+        "Related Post",
+    ):
+        assert residue not in body
+    assert body.splitlines()[0].startswith("The United States criticized")
+    assert body.splitlines()[-1].endswith("Miller indicated.")

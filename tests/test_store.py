@@ -1,0 +1,151 @@
+"""The archive file: schema by migrations, upserts, failures, search triggers, start-up errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Article, PageFailure
+from pipelines.store import (
+    ArchiveUnavailable,
+    StoreStage,
+    archive_article,
+    article_row,
+    open_archive,
+    record_failure,
+)
+
+
+def article(**fields: object) -> Article:
+    values: dict[str, object] = {
+        "url": "https://ex.com/news/ferry.html",
+        "site": "ex",
+        "html": "<html></html>",
+        "fetched_at": "2026-11-27T12:00:00Z",
+        "title": "Ferry returns",
+        "text": "The ferry is back on the river.\nCommuters cheered.",
+        "authors": ["Omar Haddad"],
+        "tags": ["transport"],
+        "published_at": "2024-06-18T09:40:00Z",
+    }
+    values.update(fields)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def search(db_path: Path, word: str) -> list[str]:
+    connection = sqlite3.connect(db_path)
+    sql = (
+        "select articles.url from articles_fts join articles on articles.rowid = articles_fts.rowid"
+        " where articles_fts match ?"
+    )
+    return [row[0] for row in connection.execute(sql, [word])]
+
+
+def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    db = open_archive(path)
+    assert {"articles", "failures", "articles_fts"} <= set(db.table_names())
+    applied = db.execute("select name from _sqlite_migrations").fetchall()
+    assert len(applied) == len(set(applied)) == 3
+    columns = set(db["articles"].columns_dict)
+    assert {
+        "url", "site", "title", "text", "authors", "published_at", "modified_at", "published_raw",
+        "language", "description", "tags", "image", "word_count", "fetched_at", "content_hash",
+    } <= columns  # fmt: skip
+    assert db["articles"].pks == ["url"]
+    assert set(db["failures"].columns_dict) == {"id", "url", "site", "stage", "reason", "at"}
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_archive_folder_is_created(tmp_path: Path) -> None:
+    open_archive(tmp_path / "new" / "folder" / "archive.db").close()
+    assert (tmp_path / "new" / "folder" / "archive.db").is_file()
+
+
+def test_insert_then_unchanged_then_updated(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "archive.db")
+    assert archive_article(db, article_row(article())) == "inserted"
+    assert (
+        archive_article(db, article_row(article(fetched_at="2026-11-28T00:00:00Z"))) == "unchanged"
+    )
+    assert db.execute("select fetched_at from articles").fetchone()[0] == "2026-11-28T00:00:00Z"
+    changed = article(text="The ferry is back on the river.\nA correction was added.")
+    assert archive_article(db, article_row(changed)) == "updated"
+    assert db.execute("select count(*) from articles").fetchone()[0] == 1
+    db.close()
+    assert search(tmp_path / "archive.db", "correction") == ["https://ex.com/news/ferry.html"]
+    assert search(tmp_path / "archive.db", "cheered") == []
+
+
+def test_rows_hold_json_arrays_and_counts(tmp_path: Path) -> None:
+    row = article_row(article())
+    assert row["word_count"] == 9
+    assert len(row["content_hash"]) == 64
+    db = open_archive(tmp_path / "archive.db")
+    archive_article(db, row)
+    stored = db.execute("select authors, tags from articles").fetchone()
+    assert stored == ('["Omar Haddad"]', '["transport"]')
+
+
+def test_failures_are_appended(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "archive.db")
+    record_failure(
+        db, PageFailure("https://ex.com/a", "ex", "fetch", "HTTP 500"), at="2026-01-01T00:00:00Z"
+    )
+    record_failure(db, PageFailure("https://ex.com/a", "ex", "fetch", "HTTP 503"))
+    reasons = [row[0] for row in db.execute("select reason from failures order by id")]
+    assert reasons == ["HTTP 500", "HTTP 503"]
+
+
+def test_a_page_dropped_by_an_earlier_stage_leaves_a_failure_row(tmp_path: Path) -> None:
+    stage = StoreStage(str(tmp_path / "archive.db"))
+    stage.open_spider()
+
+    class Rejected(Exception):
+        stage = "extract"
+
+    stage.item_dropped(article(), Rejected("no article text"))
+    stage.close_spider()
+    db = sqlite3.connect(tmp_path / "archive.db")
+    assert db.execute("select url, stage, reason from failures").fetchall() == [
+        ("https://ex.com/news/ferry.html", "extract", "no article text")
+    ]
+
+
+def test_an_archive_that_is_not_sqlite_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ArchiveUnavailable, match=r"cannot write to the archive .*ARCHIVE_DB="):
+        open_archive(path)
+
+
+def test_a_folder_as_archive_path_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveUnavailable, match="is a folder, not a file"):
+        open_archive(tmp_path)
+
+
+def test_a_read_only_archive_is_refused_at_open(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    open_archive(path).close()
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        if _can_write_anyway(tmp_path):
+            pytest.skip("running as a user that ignores file permissions")
+        with pytest.raises(ArchiveUnavailable, match="cannot write to the archive"):
+            open_archive(path)
+    finally:
+        tmp_path.chmod(0o755)
+        path.chmod(0o644)
+
+
+def _can_write_anyway(folder: Path) -> bool:
+    try:
+        (folder / "probe").write_text("x")
+    except PermissionError:
+        return False
+    (folder / "probe").unlink()
+    return True
