@@ -20,6 +20,11 @@ ARCHIVE_MIN_WORDS = 25
 # Dates before this day are taken for parsing accidents, not publication dates.
 ARCHIVE_EARLIEST_DATE = "1990-01-01"
 
+DOWNLOADER_MIDDLEWARES = {
+    # Before RedirectMiddleware (600) sees the response: see crawler/middlewares.py.
+    "crawler.middlewares.OffsiteRedirects": 650,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractStage": 100,
     "pipelines.dates.DatesStage": 200,

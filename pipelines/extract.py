@@ -84,6 +84,8 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
         include_comments=False,
         include_tables=True,
         include_images=False,
+        # The extensive search falls back to guesses such as the footer's copyright year.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     raw_text = getattr(document, "text", None) or ""
     if not raw_text.strip():

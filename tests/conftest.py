@@ -20,6 +20,7 @@ TEST_SETTINGS = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0",
     "RETRY_TIMES": "0",
+    "DOWNLOAD_TIMEOUT": "2",
     "LOG_LEVEL": "INFO",
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -23,15 +24,38 @@ CONTENT_TYPES = {
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
 }
+Reply = tuple[int, str, bytes, dict[str, str]]
 FAKE_PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\x01\x02" * 50
 
-Reply = tuple[int, str, bytes]
-FAULTS: dict[str, Callable[[], Reply]] = {
-    "/errors/500.html": lambda: (500, "text/html", b"<h1>Internal Server Error</h1>"),
-    "/errors/gone.html": lambda: (404, "text/html", b"<h1>Not Found</h1>"),
-    "/files/annual-report.pdf": lambda: (200, "application/pdf", FAKE_PDF),
-    "/news/2024/01/10/annual-report.pdf": lambda: (200, "application/pdf", FAKE_PDF),
-    "/news/2024/01/11/scanned-page.html": lambda: (200, "text/html", FAKE_PDF),
+# Longer than the DOWNLOAD_TIMEOUT the tests use, so the crawl gives up on it.
+STALL_SECONDS = 4.0
+
+
+def redirect_to_another_host(handler: SiteHandler) -> Reply:
+    port = handler.server.server_address[1]
+    # "localhost" is not among the test site's domains: the crawler must not follow.
+    location = f"http://localhost:{port}/news/2024/01/13/moved-story.html"
+    return 301, "text/html", b"", {"Location": location}
+
+
+def stall(handler: SiteHandler) -> Reply:
+    time.sleep(STALL_SECONDS)
+    return 200, "text/html", b"<html><body><p>Too late.</p></body></html>", {}
+
+
+def constant(status: int, content_type: str, body: bytes) -> Callable[[SiteHandler], Reply]:
+    return lambda handler: (status, content_type, body, {})
+
+
+FAULTS: dict[str, Callable[[SiteHandler], Reply]] = {
+    "/errors/500.html": constant(500, "text/html", b"<h1>Internal Server Error</h1>"),
+    "/errors/gone.html": constant(404, "text/html", b"<h1>Not Found</h1>"),
+    "/files/annual-report.pdf": constant(200, "application/pdf", FAKE_PDF),
+    "/news/2024/01/10/annual-report.pdf": constant(200, "application/pdf", FAKE_PDF),
+    "/news/2024/01/11/scanned-page.html": constant(200, "text/html", FAKE_PDF),
+    "/news/2024/01/13/moved-story.html": redirect_to_another_host,
+    "/news/2024/01/14/slow-story.html": stall,
+    "/news/2024/01/15/empty-story.html": constant(200, "text/html; charset=utf-8", b""),
 }
 
 
@@ -50,7 +74,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.requested.append(self.path)
         if path in FAULTS:
-            self.reply(*FAULTS[path]())
+            status, content_type, body, headers = FAULTS[path](self)
+            self.reply(status, content_type, body, headers)
             return
         compressed = path.endswith(".xml.gz")
         file = self.resolve(path[: -len(".gz")] if compressed else path)
@@ -79,9 +104,13 @@ class SiteHandler(BaseHTTPRequestHandler):
         today = header_date(datetime.now(UTC))
         return body.replace(b"{{BASE}}", base.encode()).replace(b"{{TODAY}}", today.encode())
 
-    def reply(self, status: int, content_type: str, body: bytes) -> None:
+    def reply(
+        self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -113,7 +142,7 @@ def sites_toml(base: str, name: str = "courier", *, timezone: str = "America/New
         f'feeds = ["{base}/feed.xml", "{base}/atom.xml"]\n'
         f'sitemaps = ["{base}/sitemap_index.xml"]\n'
         f'start_urls = ["{base}/"]\n'
-        f"article_pattern = '/news/\\d{{4}}/\\d{{2}}/\\d{{2}}/'\n"
+        f"article_pattern = '/news/'\n"
         f'language = "en"\n'
         f'timezone = "{timezone}"\n'
     )

@@ -52,7 +52,7 @@ def test_each_article_is_archived_field_by_field(
     assert row["published_at"] == expected.get(
         "published_at_if_america_new_york", expected["published_at"]
     )
-    assert row["published_raw"]
+    assert bool(row["published_raw"]) == bool(row["published_at"])
     assert paragraphs[0] == expected["first_paragraph"]
     assert paragraphs[-1] == expected["last_paragraph"]
     for snippet in expected["must_not_contain"]:
@@ -121,11 +121,29 @@ def test_every_page_not_archived_leaves_a_failure_row_saying_why(
             " (fewer than ARCHIVE_MIN_WORDS=25)",
             "courier",
         ),
+        "/news/2024/01/15/empty-story.html": ("fetch", "empty response body", "courier"),
+        "/news/2024/01/13/moved-story.html": (
+            "fetch",
+            "redirected outside the site's domains, to "
+            f"http://localhost:{base.rsplit(':', 1)[1]}/news/2024/01/13/moved-story.html",
+            "courier",
+        ),
+        "/news/2024/01/14/slow-story.html": (
+            "fetch",
+            f"timed out: Getting {base}/news/2024/01/14/slow-story.html took longer than 2.0"
+            " seconds. (the limit is the DOWNLOAD_TIMEOUT setting)",
+            "courier",
+        ),
     }
     assert all(row["at"].endswith("Z") for row in rows(crawled.db_path, "select at from failures"))
-    assert crawled.stat("failures/fetch") == 4
+    assert crawled.stat("failures/fetch") == 7
     assert crawled.stat("failures/extract") == 1
     assert crawled.stat("archive/inserted") == len(ARTICLES) + 1
+
+
+def test_an_unusable_date_leaves_the_field_empty_and_is_counted(crawled: CrawlRun) -> None:
+    assert crawled.stat("dates/unparsed") == 1
+    assert crawled.stat("dates/rejected") >= 1
 
 
 def test_robots_txt_is_obeyed_and_only_http_links_are_followed(crawled: CrawlRun) -> None:
@@ -190,6 +208,7 @@ def test_a_second_crawl_updates_nothing_and_duplicates_nothing(
                 "news/2024/04/12/senate-vote-delayed.html",
                 "news/2024/05/20/river-festival-returns.html",
                 "news/2024/02/01/bakery-wins-award.html",
+                "news/library-extends-weekend-hours.html",
             },
         ),
         (
@@ -216,7 +235,7 @@ def test_each_kind_of_discovery_works_alone(
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(
         f"[sites.courier]\n{kind} = {urls}\n"
-        f"article_pattern = '/news/\\d{{4}}/'\ntimezone = \"America/New_York\"\n"
+        f"article_pattern = '/news/'\ntimezone = \"America/New_York\"\n"
     )
     run = run_crawl(sites_file, tmp_path / "archive.db")
     assert run.returncode == 0, run.log[-3000:]

@@ -14,10 +14,12 @@ from typing import Any, Self
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from crawler.discovery import (
@@ -29,6 +31,7 @@ from crawler.discovery import (
     read_sitemap,
 )
 from crawler.items import Article, PageFailure
+from crawler.middlewares import OffsiteRedirectError
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
 
@@ -239,6 +242,8 @@ def describe_failure(failure: Failure) -> str:
     message = str(error) or type(error).__name__
     if "robots.txt" in message:
         return "forbidden by robots.txt"
-    if "offsite" in message.lower():
-        return f"redirected outside the site's domains ({message})"
+    if isinstance(error, OffsiteRedirectError):
+        return message
+    if isinstance(error, DownloadTimeoutError | TimeoutError | defer.TimeoutError):
+        return f"timed out: {message} (the limit is the DOWNLOAD_TIMEOUT setting)"
     return f"{type(error).__name__}: {message}"
