@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= data/archive.db
 
-.PHONY: install crawl test lint demo browse clean
+.PHONY: install crawl test lint demo browse bench-extract clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ demo: $(STAMP)
 ## Browse an archive in Datasette: make browse (or make browse DB=data/demo.db).
 browse: $(STAMP)
 	$(BIN)/datasette serve $(DB) --metadata data/metadata.yml
+
+## Extraction quality and speed on the real pages in ../shared/corpus, against trafilatura.
+bench-extract: $(STAMP)
+	$(BIN)/python -m bench.extract
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

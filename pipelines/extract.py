@@ -243,6 +243,8 @@ def _absolute(base: str, url: str | None) -> str | None:
 class ExtractStage:
     """Pipeline stage: fill an Article's fields from its HTML, or reject it with the reason."""
 
+    DEFAULT_MIN_WORDS = 25
+
     def __init__(self, min_words: int, stats: StatsCollector | None = None) -> None:
         self.min_words = min_words
         self.stats = stats

@@ -30,7 +30,7 @@ def test_every_sites_key_is_documented(key: str) -> None:
     assert key in (REPO / "data" / "sites.toml").read_text()
 
 
-@pytest.mark.parametrize("target", re.findall(r"^    make (\w+)", README, re.MULTILINE))
+@pytest.mark.parametrize("target", re.findall(r"^    make ([\w-]+)", README, re.MULTILINE))
 def test_every_make_command_in_the_readme_exists(target: str) -> None:
     assert re.search(rf"^{target}:", MAKEFILE, re.MULTILINE)
 
