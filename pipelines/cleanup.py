@@ -74,11 +74,11 @@ PROMPT_LINE = re.compile(
 )
 TAIL_HEADING = re.compile(
     r"^(?:related(?: posts?| articles?| stories| news| content| coverage| reading)?"
-    r"|(?:read|see) (?:more|next|also)|more (?:from|on|stories|news|articles)\b.{0,40}"
+    r"|more (?:from|on|stories|news|articles)\b.{0,40}"
     r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|recommended(?: for you)?"
     r"|most (?:read|popular|viewed)|trending(?: now)?|comments?|\d+ comments?"
     r"|leave a (?:reply|comment)|about the author|tags?|topics?|share this(?: article| story)?"
-    r"|advertisement|latest (?:news|stories|posts))\W*$",
+    r"|latest (?:news|stories|posts))\W*$",
     re.IGNORECASE,
 )
 BIO_VERBS = re.compile(
@@ -86,7 +86,36 @@ BIO_VERBS = re.compile(
     r"|previously|holds|graduated)\b",
     re.IGNORECASE,
 )
+# Labels that stand alone between paragraphs: dropped, and the text goes on after them.
+LABEL_LINE = re.compile(
+    r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|sponsored"
+    r"|(?:read|see) (?:more|also)|continue reading|story continues below|more below"
+    r"|scroll to continue(?: with content)?|skip (?:to content|advertisement))\W*$",
+    re.IGNORECASE,
+)
+# After these, a few teaser headlines follow; the story resumes at the next sentence.
+TEASER_BLOCK_LABEL = re.compile(
+    r"^(?:(?:read|see) (?:more|also|next)|also read|more on this(?: story)?|related"
+    r"|recommended)\W*$",
+    re.IGNORECASE,
+)
+# A tail heading ends the article only when little prose follows it: after "Related" come
+# teasers; after a mid-article "Read more" the story goes on.
+TAIL_PROSE_SHARE = 0.35
+CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+PROSE_ENDINGS = (".", "!", "?", '"', "”", "“", "»", "«", "。", "！", "？", "」", "…")
+SENTENCE_ENDINGS = (*PROSE_ENDINGS, ":")  # "He said:" introduces a quote on the next line
+# Short lines repeat legitimately (product names, list items, "Watch:"); a long repeated
+# paragraph is a pull quote or a teaser printed twice.
+DUPLICATE_MIN_WORDS = 8
 TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ")
+
+
+def count_words(text: str) -> int:
+    """Words, where Chinese, Japanese and Korean characters count two to a word: those scripts
+    do not separate words with spaces."""
+    cjk = len(CJK_CHARACTER.findall(text))
+    return len(CJK_CHARACTER.sub(" ", text).split()) + (cjk + 1) // 2
 
 
 def normalise_space(text: str) -> str:
@@ -156,6 +185,17 @@ def is_tail_heading(line: str) -> bool:
     return len(line.split()) <= 8 and bool(TAIL_HEADING.match(line))
 
 
+def is_label_line(line: str) -> bool:
+    """ "Advertisement", "Read more", "Story continues below": furniture between paragraphs."""
+    return bool(LABEL_LINE.match(line))
+
+
+def ends_the_article(before: list[str], after: list[str]) -> bool:
+    """True when the lines after a tail heading hold little prose next to those before it."""
+    prose_after = prose_word_count("\n".join(after))
+    return prose_after < TAIL_PROSE_SHARE * max(prose_word_count("\n".join(before)), 1)
+
+
 def is_author_box_start(line: str, authors: Iterable[str]) -> bool:
     """The start of an author box: the name alone, "By/About <name>", or a bio sentence."""
     for name in authors:
@@ -180,7 +220,7 @@ def is_contact_line(line: str) -> bool:
 
 def is_menu_item(line: str) -> bool:
     """A navigation entry: one to three words, no sentence punctuation."""
-    return len(line.split()) <= 3 and not line.rstrip().endswith((".", "!", "?", '"', "”", ":"))
+    return count_words(line) <= 3 and not line.rstrip().endswith(SENTENCE_ENDINGS)
 
 
 def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
@@ -197,42 +237,87 @@ def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
     return head + lines[start:end] + tail
 
 
+def is_sentence(line: str) -> bool:
+    """Reads as running text rather than as a label, headline or menu item."""
+    return count_words(line) >= 20 or line.rstrip().endswith(SENTENCE_ENDINGS)
+
+
 def prose_word_count(text: str) -> int:
     """Words in lines that read as sentences, not as labels or menu items."""
-    return sum(
-        len(line.split())
-        for line in text.splitlines()
-        if len(line.split()) >= 8 or line.rstrip().endswith((".", "!", "?", '"', "”"))
-    )
+    return sum(count_words(line) for line in text.splitlines() if is_sentence_or_long(line))
+
+
+def is_sentence_or_long(line: str) -> bool:
+    """Prose for the word count: a sentence, or a line too long to be a label."""
+    return count_words(line) >= 8 or line.rstrip().endswith(PROSE_ENDINGS)
 
 
 def clean_body(text: str, *, title: str | None = None, authors: Iterable[str] = ()) -> str:
     """The article body, one paragraph per line, with the page furniture removed."""
+    return "\n".join(
+        line for line, reason in explain_cleanup(text, title=title, authors=authors) if not reason
+    )
+
+
+def explain_cleanup(
+    text: str, *, title: str | None = None, authors: Iterable[str] = ()
+) -> list[tuple[str, str | None]]:
+    """Every line of the text with the rule that removes it, or None for a line that stays."""
     author_list = [name for name in authors if name]
-    lines = [strip_tag_debris(line) for line in text.splitlines()]
-    lines = drop_menu_runs([line for line in lines if line])
+    lines = [line for line in (strip_tag_debris(line) for line in text.splitlines()) if line]
+    menu_free = drop_menu_runs(lines)
+    explained: list[tuple[str, str | None]] = []
     kept: list[str] = []
-    total = sum(len(line) for line in lines) or 1
+    total = sum(len(line) for line in menu_free) or 1
     seen_chars = 0
-    for line in lines:
+    cut: str | None = None
+    teasers_after: str | None = None
+    menu_lines = iter(lines)
+    for index, line in enumerate(menu_free):
+        for skipped in menu_lines:
+            if skipped is line:
+                break
+            explained.append((skipped, "menu"))
+        if cut:
+            explained.append((line, cut))
+            continue
+        if teasers_after and not is_sentence(line):
+            explained.append((line, f"teaser after {teasers_after!r}"))
+            continue
+        teasers_after = line[:40] if TEASER_BLOCK_LABEL.match(line) else None
         in_tail = kept and seen_chars / total > 0.5
         seen_chars += len(line)
-        if kept and is_tail_heading(line):
-            break
-        if in_tail and is_author_box_start(line, author_list):
-            break
-        if (
-            same_text(line, title)
-            or is_date_line(line)
-            or is_byline(line, author_list)
-            or is_credit_line(line)
-            or is_prompt_line(line)
-            or is_contact_line(line)
-            or any(same_text(line, previous) for previous in kept)
-        ):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+        if kept and is_tail_heading(line) and ends_the_article(kept, menu_free[index + 1 :]):
+            cut = f"after tail heading {line[:40]!r}"
+        elif in_tail and is_author_box_start(line, author_list):
+            cut = f"author box from {line[:40]!r}"
+        reason = cut or line_rule(line, title, author_list, kept)
+        explained.append((line, reason))
+        if not reason:
+            kept.append(line)
+    explained.extend((skipped, "menu") for skipped in menu_lines)
+    return explained
+
+
+def line_rule(line: str, title: str | None, authors: list[str], kept: list[str]) -> str | None:
+    """The name of the rule that removes this line wherever it stands, or None."""
+    if same_text(line, title):
+        return "headline"
+    for name, rule in (
+        ("label", is_label_line),
+        ("tail heading", is_tail_heading),
+        ("date", is_date_line),
+        ("credit", is_credit_line),
+        ("prompt", is_prompt_line),
+        ("contact", is_contact_line),
+    ):
+        if rule(line):
+            return name
+    if is_byline(line, authors):
+        return "byline"
+    if len(line.split()) >= DUPLICATE_MIN_WORDS and any(same_text(line, seen) for seen in kept):
+        return "duplicate"
+    return None
 
 
 def parse_byline(text: str) -> tuple[list[str], str | None]:

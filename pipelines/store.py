@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from crawler.items import Article, PageFailure
+from pipelines.cleanup import count_words
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def article_row(item: Article) -> dict[str, Any]:
         "tags": item.tags,
         "image": item.image,
         "sitename": item.sitename,
-        "word_count": len(item.text.split()),
+        "word_count": count_words(item.text),
         "fetched_at": item.fetched_at,
         "content_hash": content_hash(item.title, item.text),
     }
