@@ -268,6 +268,7 @@ def explain_cleanup(
     menu_free = drop_menu_runs(lines)
     explained: list[tuple[str, str | None]] = []
     kept: list[str] = []
+    kept_keys: set[str] = set()
     total = sum(len(line) for line in menu_free) or 1
     seen_chars = 0
     cut: str | None = None
@@ -291,15 +292,16 @@ def explain_cleanup(
             cut = f"after tail heading {line[:40]!r}"
         elif in_tail and is_author_box_start(line, author_list):
             cut = f"author box from {line[:40]!r}"
-        reason = cut or line_rule(line, title, author_list, kept)
+        reason = cut or line_rule(line, title, author_list, kept_keys)
         explained.append((line, reason))
         if not reason:
             kept.append(line)
+            kept_keys.add(_comparable(line))
     explained.extend((skipped, "menu") for skipped in menu_lines)
     return explained
 
 
-def line_rule(line: str, title: str | None, authors: list[str], kept: list[str]) -> str | None:
+def line_rule(line: str, title: str | None, authors: list[str], kept_keys: set[str]) -> str | None:
     """The name of the rule that removes this line wherever it stands, or None."""
     if same_text(line, title):
         return "headline"
@@ -315,7 +317,7 @@ def line_rule(line: str, title: str | None, authors: list[str], kept: list[str])
             return name
     if is_byline(line, authors):
         return "byline"
-    if len(line.split()) >= DUPLICATE_MIN_WORDS and any(same_text(line, seen) for seen in kept):
+    if count_words(line) >= DUPLICATE_MIN_WORDS and _comparable(line) in kept_keys:
         return "duplicate"
     return None
 

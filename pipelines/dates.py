@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
@@ -34,6 +36,13 @@ LEADING_WORDS = re.compile(
     r"|on\s+)\s*",
     re.IGNORECASE,
 )
+# Numeric dates need no language, and English is the lingua franca of date formats in markup.
+FALLBACK_LANGUAGES = ("en",)
+WIDELY_USED_LANGUAGES = (
+    "en", "es", "fr", "de", "pt", "it", "nl", "ru", "pl", "uk", "tr", "sv", "da", "nb", "fi",
+    "cs", "hu", "ro", "el", "ar", "he", "hi", "id", "ja", "zh", "ko",
+)  # fmt: skip
+RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 LETTER_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
 COMMA_THEN_DIGIT = re.compile(r",(?=\d)")
 
@@ -124,12 +133,29 @@ def _parse(
         raise DateRejected("empty date")
     if len(text) > 120:
         raise DateRejected(f"{text[:40]!r}... is too long to be a date")
-    iso = _parse_iso(text, zone)
-    if iso is not None:
-        return iso
+    exact = _parse_iso(text, zone) or _parse_rfc822(text)
+    if exact is not None:
+        return exact
     cleaned = _tidy(text)
+    data = _dateparser(cleaned, fetched_at, zone, languages or FALLBACK_LANGUAGES)
+    if data.date_obj is None and re.search(r"[^\W\d_]{3,}", cleaned):
+        # Words we could not read in the expected languages: try the widely used ones (not
+        # all of dateparser's 200 locales, which costs seconds on a string that is no date).
+        data = _dateparser(cleaned, fetched_at, zone, WIDELY_USED_LANGUAGES)
+    if data.date_obj is None:
+        raise DateRejected(f"{raw!r} is not a date dateparser understands")
+    parsed = data.date_obj
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed, data.period == "time"
+
+
+def _dateparser(text: str, fetched_at: datetime, zone: Any, languages: Sequence[str] | None) -> Any:
+    if languages:
+        known = [lang for lang in dict.fromkeys(languages) if lang in _dateparser_languages()]
+        languages = known or None
     parser = DateDataParser(
-        languages=list(languages) if languages else None,
+        languages=languages,
         settings={
             "TIMEZONE": getattr(zone, "key", "UTC"),
             "RETURN_AS_TIMEZONE_AWARE": True,
@@ -139,13 +165,7 @@ def _parse(
             "RELATIVE_BASE": fetched_at.astimezone(zone).replace(tzinfo=None),
         },
     )
-    data = parser.get_date_data(cleaned)
-    if data.date_obj is None:
-        raise DateRejected(f"{raw!r} is not a date dateparser understands")
-    parsed = data.date_obj
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed, data.period == "time"
+    return parser.get_date_data(text)
 
 
 def _parse_iso(text: str, zone: Any) -> tuple[datetime, bool] | None:
@@ -165,12 +185,30 @@ def _parse_iso(text: str, zone: Any) -> tuple[datetime, bool] | None:
     return parsed, True
 
 
+def _parse_rfc822(text: str) -> tuple[datetime, bool] | None:
+    """ "Tue, 18 Jun 2024 09:40:00 +0000", as every RSS feed writes dates."""
+    if not RFC822.match(text):
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (parsed, True) if parsed.tzinfo is not None else None
+
+
 def _tidy(text: str) -> str:
     """Undo the squeezing real pages do ("Jun18,2024") and drop leading labels ("Updated:")."""
     text = LEADING_WORDS.sub("", text)
     text = LETTER_THEN_DIGIT.sub(" ", text)
     text = COMMA_THEN_DIGIT.sub(", ", text)
     return " ".join(text.split())
+
+
+@cache
+def _dateparser_languages() -> frozenset[str]:
+    from dateparser.languages.loader import default_loader
+
+    return frozenset(default_loader.get_locale_map())
 
 
 def _iso(moment: datetime) -> str:
@@ -193,7 +231,10 @@ class DatesStage:
         if not isinstance(item, Article):
             return item
         fetched_at = datetime.fromisoformat(item.fetched_at.replace("Z", "+00:00"))
-        languages = [item.site_language] if item.site_language else None
+        # The site's language, else the page's own, then English; others only if those fail.
+        languages = [
+            lang.split("-")[0].lower() for lang in (item.site_language, item.language, "en") if lang
+        ]
         options: dict[str, Any] = {
             "fetched_at": fetched_at,
             "timezone": item.site_timezone,

@@ -92,3 +92,17 @@ def test_no_candidate_means_no_date() -> None:
     chosen, reasons = choose_date([], fetched_at=FETCHED)
     assert chosen is None
     assert reasons == []
+
+
+def test_rss_dates_are_read_without_dateparser() -> None:
+    assert normalise("Tue, 18 Jun 2024 09:40:00 +0000") == "2024-06-18T09:40:00Z"
+    assert normalise("18 Jun 2024 11:40:00 +0200") == "2024-06-18T09:40:00Z"
+
+
+def test_an_unknown_or_regional_language_code_still_parses() -> None:
+    assert normalise("5. März 2024", "Europe/Berlin", ["de-AT"]) == "2024-03-05"
+    assert normalise("March 5, 2024", None, ["xx"]) == "2024-03-05"
+
+
+def test_month_names_in_a_widely_used_language_are_read_when_the_language_is_unknown() -> None:
+    assert normalise("5 mars 2024", "Europe/Paris") == "2024-03-05"

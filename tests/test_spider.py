@@ -1,0 +1,54 @@
+"""The spider's decisions about responses and failures, on responses built by hand."""
+
+from __future__ import annotations
+
+from scrapy import Request
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.discovery import Lead
+from crawler.items import DateCandidate
+from crawler.middlewares import OffsiteRedirectError
+from crawler.spiders.news import describe_failure, merge_lead, unusable_page
+
+URL = "https://ex.com/news/a.html"
+
+
+def html(body: bytes, content_type: bytes = b"text/html; charset=utf-8") -> Response:
+    return HtmlResponse(URL, body=body, headers={"Content-Type": content_type})
+
+
+def test_an_html_page_is_usable() -> None:
+    assert unusable_page(html(b"<html><body><p>Hello</p></body></html>")) is None
+
+
+def test_unusable_pages_say_why() -> None:
+    assert unusable_page(html(b"   ")) == "empty response body"
+    pdf = Response(URL, body=b"%PDF-1.4", headers={"Content-Type": b"application/pdf"})
+    assert unusable_page(pdf) == "not an HTML page (Content-Type: application/pdf)"
+    assert unusable_page(html(b"\x00\x01\x02binary")) == "binary content served as HTML"
+    json = TextResponse(URL, body=b"{}", headers={"Content-Type": b"application/json"})
+    assert unusable_page(json) == "not an HTML page (Content-Type: application/json)"
+
+
+def test_failures_are_described_for_people() -> None:
+    request = Request(URL)
+    response = Response(URL, status=503, request=request)
+    assert describe_failure(Failure(HttpError(response, "Ignoring"))) == "HTTP 503"
+    offsite = OffsiteRedirectError("redirected outside the site's domains, to https://b.org/")
+    assert describe_failure(Failure(offsite)) == offsite.args[0]
+    assert describe_failure(Failure(ConnectionRefusedError("refused"))).startswith(
+        "ConnectionRefusedError: refused"
+    )
+
+
+def test_leads_from_several_routes_are_merged() -> None:
+    from_link = Lead(URL)
+    from_feed = Lead(URL, "Ferry returns", [DateCandidate("Tue, 18 Jun 2024", "feed")], ["Ann"])
+    from_sitemap = Lead(URL, "Other title", [DateCandidate("2024-06-18", "sitemap")])
+    merge_lead(from_link, from_feed)
+    merge_lead(from_link, from_sitemap)
+    assert from_link.title == "Ferry returns"
+    assert [d.raw for d in from_link.dates] == ["Tue, 18 Jun 2024", "2024-06-18"]
+    assert from_link.authors == ["Ann"]
