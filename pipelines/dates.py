@@ -151,11 +151,9 @@ def _parse(
 
 
 def _dateparser(text: str, fetched_at: datetime, zone: Any, languages: Sequence[str] | None) -> Any:
-    if languages:
-        known = [lang for lang in dict.fromkeys(languages) if lang in _dateparser_languages()]
-        languages = known or None
+    known = [lang for lang in dict.fromkeys(languages or ()) if lang in _dateparser_languages()]
     parser = DateDataParser(
-        languages=languages,
+        languages=known or None,
         settings={
             "TIMEZONE": getattr(zone, "key", "UTC"),
             "RETURN_AS_TIMEZONE_AWARE": True,
