@@ -108,7 +108,6 @@ SENTENCE_ENDINGS = (*PROSE_ENDINGS, ":")  # "He said:" introduces a quote on the
 # Short lines repeat legitimately (product names, list items, "Watch:"); a long repeated
 # paragraph is a pull quote or a teaser printed twice.
 DUPLICATE_MIN_WORDS = 8
-TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " • ", " » ")
 
 
 def count_words(text: str) -> int:
@@ -370,28 +369,6 @@ def looks_like_person_name(name: str) -> bool:
     cased = [word for word in words if word[:1].isalpha() and word[:1].lower() != word[:1].upper()]
     # Scripts without case (Chinese, Arabic...) cannot be judged by capitals.
     return not cased or any(word[:1].isupper() for word in cased)
-
-
-def strip_site_suffix(title: str, site_names: Iterable[str]) -> str:
-    """ "Headline | Site" -> "Headline", only when the part cut off is the site's own name."""
-    names = [_comparable(name) for name in site_names if name]
-    for separator in TITLE_SEPARATORS:
-        if separator not in title:
-            continue
-        head, _, tail = title.rpartition(separator)
-        first, _, rest = title.partition(separator)
-        if head and _matches_site(tail, names):
-            return strip_site_suffix(head.strip(), site_names)
-        if rest and _matches_site(first, names):
-            return strip_site_suffix(rest.strip(), site_names)
-    return title.strip()
-
-
-def _matches_site(part: str, names: list[str]) -> bool:
-    value = _comparable(part)
-    if not value:
-        return False
-    return any(value == name or value.replace(" ", "") == name.replace(" ", "") for name in names)
 
 
 def _split_roles(part: str) -> list[str]:

@@ -32,9 +32,9 @@ from pipelines.cleanup import (
     parse_byline,
     prose_word_count,
     same_text,
-    strip_site_suffix,
 )
 from pipelines.metadata import PageMetadata, read_page_metadata
+from pipelines.titles import choose_title
 
 BYLINE_ZONE_CHARS = 600
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
@@ -93,7 +93,13 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
 
     site_names = [name for name in (page.sitename, page.publisher) if name]
     site_names.append(_registered_name(url))
-    title = choose_title(page, getattr(document, "title", None), site_names)
+    title = choose_title(
+        tree,
+        page,
+        url,
+        trafilatura_title=getattr(document, "title", None),
+        trafilatura_sitename=getattr(document, "sitename", None),
+    )
     text_lines = raw_text.splitlines()
     text_byline = byline_from_text_lines(text_lines, title)
     authors = choose_authors(
@@ -135,15 +141,6 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
         published=published,
         modified=list(page.modified),
     )
-
-
-def choose_title(
-    page: PageMetadata, trafilatura_title: str | None, site_names: list[str]
-) -> str | None:
-    for candidate in (page.headline, page.og_title, page.h1, trafilatura_title, page.html_title):
-        if candidate:
-            return strip_site_suffix(normalise_space(candidate), site_names)
-    return None
 
 
 def choose_authors(

@@ -65,12 +65,13 @@ class PageMetadata:
     tags: list[str] = field(default_factory=list)
     language: str | None = None
     canonical_url: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     meta = read_meta_tags(tree)
     article, page = find_jsonld_article(tree)
-    found = PageMetadata()
+    found = PageMetadata(meta=meta)
 
     found.html_title = _first_text(tree.xpath("//head/title"))
     found.h1 = _first_text(tree.xpath("//h1"))

@@ -16,7 +16,6 @@ from pipelines.cleanup import (
     is_prompt_line,
     is_tail_heading,
     parse_byline,
-    strip_site_suffix,
     strip_tag_debris,
 )
 from pipelines.extract import byline_from_text_lines
@@ -197,21 +196,6 @@ def test_a_byline_gives_names_and_the_date() -> None:
         "May 20, 2024 at 10:15 am",
     )
     assert parse_byline("No byline here") == ([], None)
-
-
-@pytest.mark.parametrize(
-    ("title", "expected"),
-    [
-        ("Ferry returns | The Riverside Courier", "Ferry returns"),
-        ("Ferry returns – The Riverside Courier", "Ferry returns"),
-        ("The Riverside Courier - Ferry returns", "Ferry returns"),
-        ("Ferry returns - Local - The Riverside Courier", "Ferry returns - Local"),
-        ("Ferry returns | riversidecourier", "Ferry returns"),
-        ("Left - right: the ferry debate", "Left - right: the ferry debate"),
-    ],
-)
-def test_the_site_name_is_cut_from_titles_but_nothing_else(title: str, expected: str) -> None:
-    assert strip_site_suffix(title, ["The Riverside Courier", "riversidecourier"]) == expected
 
 
 def test_the_real_seed_page_text_is_cleaned() -> None:

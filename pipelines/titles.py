@@ -1,0 +1,365 @@
+"""The headline: chosen among the page's candidates and cleaned of site furniture.
+
+Candidates are the JSON-LD headline, the <h1>, og:title, <title> and Twitter's title. Each
+is unescaped (JSON-LD is often escaped twice), repaired when UTF-8 was read as cp1252, and
+stripped of the segments that name the site, a section, a tagline or a byline ("Headline |
+Section | Site"). The site's names come from the page itself (og:site_name, the publisher,
+application names, the Twitter handle) and from its host.
+
+The <h1> counts only when it is not the site's logo, and only the part of it that agrees with
+the metadata (a kicker in its own <span> is left out when the metadata leaves it out). An
+og:title that differs from both <title> and the <h1> is a headline written on purpose for
+sharing, and wins; otherwise JSON-LD > h1 > og:title > <title>. No rule names a site.
+"""
+
+from __future__ import annotations
+
+import html as htmlmod
+import re
+import unicodedata
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+
+from pipelines.cleanup import normalise_space
+from pipelines.metadata import PageMetadata
+
+SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|\s*(?:\||ㅣ|--|：|｜)\s*")
+BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door)\s+\S+(?:\s+\S+){0,3}$", re.IGNORECASE)
+MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\xa0-\xbf]")
+SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button"}
+INLINE_NOSPACE = {
+    "a",
+    "b",
+    "i",
+    "em",
+    "strong",
+    "u",
+    "wbr",
+    "sup",
+    "sub",
+    "mark",
+    "abbr",
+    "font",
+    "q",
+    "s",
+}
+LOGO_MARK = re.compile(r"site[-_]?(?:title|name|branding|logo)|logo|branding|masthead", re.I)
+MENU_MARK = re.compile(r"menu|navigation|toggle", re.I)
+HOME_PATHS = {
+    "",
+    "/",
+    "/index.html",
+    "/index.php",
+    "/index.htm",
+    "/home",
+    "/de",
+    "/en",
+    "/de/",
+    "/en/",
+}
+MAX_KICKER_WORDS = 8
+MAX_SITE_NAME_WORDS = 6
+ORDER = ("ld", "h1", "og", "title", "tw", "traf")
+# An og:title unlike both <title> and <h1> was written on purpose: publishers' own parsers take
+# it as the headline, annotators reading the page take the <h1> (see the closing notes).
+PREFER_SOCIAL_HEADLINE = True
+
+
+def clean(text: str | None) -> str | None:
+    """Unescaped, single-spaced, and repaired when UTF-8 bytes were read as cp1252."""
+    if not text:
+        return None
+    for _ in range(2):
+        text = htmlmod.unescape(text)
+    text = normalise_space(text)
+    if MOJIBAKE.search(text):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                text = text.encode(codec).decode("utf-8")
+                break
+            except UnicodeError:
+                continue
+    return text or None
+
+
+def squash(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+# ------------------------------------------------------------------ site names and sections
+
+
+def host_names(url: str) -> list[str]:
+    host = (urlsplit(url).hostname or "").lower()
+    archived = re.search(r"/web/\d+[a-z_]*/(https?://\S+)", url) if "/web/" in url else None
+    if archived:  # an archived copy: the archived URL is in the path
+        host = (urlsplit(archived.group(1)).hostname or "").lower()
+    host = re.sub(r"^www\d?\.", "", host)
+    labels = host.split(".")
+    names = [host]
+    if len(labels) >= 2:
+        second = labels[-2]
+        if len(labels) >= 3 and (len(second) <= 3 or second in {"com", "org", "net", "gov"}):
+            second = labels[-3]  # co.uk, com.br, gv.at
+        names += [second, labels[0]]
+    return [name for name in names if name]
+
+
+def site_names(
+    page: PageMetadata, meta: dict[str, str], url: str, trafilatura_sitename: str | None
+) -> list[str]:
+    raw = [
+        page.sitename,
+        page.publisher,
+        meta.get("application-name"),
+        meta.get("apple-mobile-web-app-title"),
+        (meta.get("twitter:site") or "").lstrip("@"),
+        trafilatura_sitename,
+        *host_names(url),
+    ]
+    names = [name for name in (clean(value) for value in raw if value) if name]
+    return [name for name in names if len(name.split()) <= MAX_SITE_NAME_WORDS]
+
+
+def section_names(meta: dict[str, str], url: str) -> list[str]:
+    names = [meta.get("article:section") or ""]
+    names += [part for part in urlsplit(url).path.split("/")[:-1] if part and not part.isdigit()]
+    return [squash(name) for name in names if len(squash(name)) >= 3]
+
+
+def is_site(segment: str, names: list[str]) -> bool:
+    value = squash(segment)
+    if not value:
+        return False
+    squashed = [squash(name) for name in names if squash(name)]
+    if value in squashed:
+        return True
+    if len(segment.split()) > MAX_SITE_NAME_WORDS:
+        return False
+    for name in squashed:
+        if len(name) >= 4 and name in value:  # "Daily Mail Online" ~ dailymail
+            return True
+        if len(value) >= 3 and value in name and len(value) >= 0.3 * len(name):  # "SRF"
+            return True
+    return False
+
+
+def is_section(segment: str, sections: list[str]) -> bool:
+    value = squash(segment)
+    return bool(value) and len(segment.split()) <= 3 and value in sections
+
+
+def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
+    """ "Head | News | Site", "Site - Head" and "Head | Site | Tagline" all give "Head"."""
+    while True:
+        pieces = re.split(f"({SEPARATOR.pattern})", title)
+        parts, seps = pieces[0::2], pieces[1::2]
+        if len(parts) < 2 or not all(part.strip() for part in parts):
+            return title
+
+        def join(lo: int, hi: int, parts: list[str] = parts, seps: list[str] = seps) -> str:
+            """The parts lo..hi-1 with the separators between them."""
+            kept = parts[lo:hi]
+            return "".join(
+                part + (seps[lo + i] if i < len(kept) - 1 else "") for i, part in enumerate(kept)
+            ).strip()
+
+        cut = next((i for i in range(1, len(parts) - 1) if is_site(parts[i], names)), None)
+        if cut is not None:
+            title = join(0, cut)
+        elif (
+            is_site(parts[-1], names)
+            or is_section(parts[-1], sections)
+            or BYLINE_SEGMENT.match(parts[-1].strip())
+        ):
+            title = join(0, len(parts) - 1)
+        elif is_site(parts[0], names):
+            title = join(1, len(parts))
+        else:
+            return title
+
+
+# ------------------------------------------------------------------ h1
+
+
+def element_text(element: Any) -> str:
+    """Text without script/style; element boundaries become a space unless punctuation
+    follows ("<span>LTE-Patent</span>: ..."); inline formatting tags join without a space."""
+    pieces: list[str] = []
+
+    def walk(el: Any) -> None:
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            if el is not element and el.tail:
+                pieces.append(el.tail)
+            return
+        mark = "" if el.tag in INLINE_NOSPACE else "\x00"
+        pieces.append(mark)
+        if el.text:
+            pieces.append(el.text)
+        for child in el:
+            walk(child)
+        pieces.append(mark)
+        if el is not element and el.tail:
+            pieces.append(el.tail)
+
+    walk(element)
+    text = "".join(pieces)
+    text = re.sub(r"\x00+(?=\s*[:;,.!?)\]…])", "", text)
+    text = re.sub(r"(?<=[(\[])\x00+", "", text)
+    return normalise_space(text.replace("\x00", " "))
+
+
+def is_logo_h1(h1: Any) -> bool:
+    """The site's name set as an h1: one link to the home page, or site-title/logo markup."""
+    links = h1.xpath(".//a[@href]")
+    if len(links) == 1:
+        href = links[0].get("href", "")
+        archived = re.search(r"/web/\d+[a-z_]*/(https?://.*)$", href)
+        target = urlsplit(archived.group(1) if archived else href)
+        if (
+            target.path in HOME_PATHS
+            and not target.query
+            and squash(element_text(links[0])) == squash(element_text(h1))
+        ):
+            return True
+    if MENU_MARK.search(f"{h1.get('id', '')} {h1.get('class', '')}"):
+        return True
+    for element in [h1, *list(h1.iterancestors())[:4]]:
+        marks = f"{element.get('id', '')} {element.get('class', '')}"
+        if element.tag in ("h1", "div", "header", "hgroup", "span", "a") and LOGO_MARK.search(
+            marks
+        ):
+            return True
+    return False
+
+
+def h1_candidates(tree: lxml_html.HtmlElement) -> tuple[list[tuple[str, list[str]]], list[str]]:
+    """[(h1 text, its text runs in document order)] and the texts of logo h1s."""
+    found: list[tuple[str, list[str]]] = []
+    logos: list[str] = []
+    for h1 in tree.xpath("//h1")[:8]:
+        full = element_text(h1)
+        if not full:
+            continue
+        if is_logo_h1(h1):
+            logos.append(full)
+            continue
+        runs = [h1.text or ""]
+        for child in h1:
+            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
+                runs.append(child.tail or "")
+            elif child.tag in INLINE_NOSPACE:
+                runs[-1] += element_text(child) + (child.tail or "")
+            else:
+                runs += [element_text(child), child.tail or ""]
+        runs = [normalise_space(run) for run in runs]
+        runs = [run for run in runs if squash(run)]
+        found.append((full, [run for run in runs if run != full] if len(runs) > 1 else []))
+    return found, logos
+
+
+# ------------------------------------------------------------------ agreement and choice
+
+
+def relation(a: str, b: str) -> str | None:
+    """'same' (equal modulo punctuation/case), 'suffix' (a = b + sep + more),
+    'kicker' (a = short kicker + sep + b), or None."""
+    if a == b or (squash(a) and squash(a) == squash(b)):
+        return "same"
+    if len(b) < 12:
+        return None
+    if a.startswith(b):
+        rest = a[len(b) :]
+        if SEPARATOR.match(rest) or re.match(r"\s*[-|:–—·•»›/~*：｜ㅣ(]", rest):
+            return "suffix"
+    if a.endswith(b):
+        head = a[: len(a) - len(b)]
+        match = re.search(r"(?::|\s+(?:\||-|–|—))\s*$|[»«\"“”„]\s*$", head)
+        if match and 0 < len(head[: match.start()].split()) <= MAX_KICKER_WORDS:
+            return "kicker"
+    return None
+
+
+def gather_candidates(
+    tree: lxml_html.HtmlElement,
+    page: PageMetadata,
+    meta: dict[str, str],
+    trafilatura_title: str | None,
+    url: str,
+    trafilatura_sitename: str | None = None,
+) -> list[tuple[str, str]]:
+    names = site_names(page, meta, url, trafilatura_sitename)
+    sections = section_names(meta, url)
+    h1s, logos = h1_candidates(tree)
+    names += [name for name in (clean(logo) for logo in logos) if name and len(name.split()) <= 6]
+    cleaned_h1s: list[tuple[str, list[str]]] = []
+    for full, parts in h1s:
+        text = clean(full)
+        if text and not is_site(text, names):
+            cleaned_h1s.append((text, [part for part in map(clean, parts) if part]))
+    h1s = cleaned_h1s
+
+    raw = [
+        ("ld", page.headline),
+        ("og", meta.get("og:title") or meta.get("twitter:title")),
+        ("tw", meta.get("twitter:title")),
+        ("traf", trafilatura_title),
+        ("title", page.html_title),
+    ]
+    cands = [
+        (source, strip_furniture(text, names, sections))
+        for source, text in ((source, clean(value)) for source, value in raw)
+        if text
+    ]
+
+    meta_texts = [text for source, text in cands if source != "traf"]  # traf copies h1/og
+    chosen: str | None = None
+    for full, parts in h1s:
+        for option in [strip_furniture(full, names, []), *parts]:
+            if any(relation(m, option) for m in meta_texts):
+                chosen = option
+                break
+        if chosen:
+            break
+    if chosen is None and h1s and (len(h1s) == 1 or not meta_texts):
+        chosen = h1s[0][0]  # a lone h1 is the headline even when no metadata confirms it
+    if chosen:
+        cands.append(("h1", chosen))
+    return cands
+
+
+def select_title(cands: list[tuple[str, str]]) -> str | None:
+    if not cands:
+        return None
+    first: dict[str, str] = {}
+    for source, text in cands:
+        first.setdefault(source, text)
+    og, h1, title = first.get("og"), first.get("h1"), first.get("title")
+
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a and b) and relation(a or "", b or "") == "same"
+
+    if PREFER_SOCIAL_HEADLINE and og and not same(og, title) and not same(og, h1):
+        return og  # a deliberately written social headline (differs from <title> and h1)
+    for source in ORDER:
+        if first.get(source):
+            return first[source]
+    return cands[0][1]
+
+
+def choose_title(
+    tree: lxml_html.HtmlElement,
+    page: PageMetadata,
+    url: str,
+    *,
+    trafilatura_title: str | None = None,
+    trafilatura_sitename: str | None = None,
+) -> str | None:
+    """The article's headline, or None when the page offers none."""
+    candidates = gather_candidates(
+        tree, page, page.meta, trafilatura_title, url, trafilatura_sitename
+    )
+    return select_title(candidates)

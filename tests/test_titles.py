@@ -1,0 +1,94 @@
+"""Each headline rule on a small page written for the test."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from pipelines.metadata import read_page_metadata
+from pipelines.titles import choose_title, clean, strip_furniture
+
+URL = "https://www.riverside-courier.example/local/2024/05/ferry-returns.html"
+
+
+def title_of(head: str, body: str = "", url: str = URL) -> str | None:
+    tree = lxml_html.fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+    return choose_title(tree, read_page_metadata(tree), url)
+
+
+def test_the_h1_is_the_headline_when_it_agrees_with_the_title_tag() -> None:
+    head = "<title>Ferry returns to the river | Riverside Courier</title>"
+    assert title_of(head, "<h1>Ferry returns to the river</h1>") == "Ferry returns to the river"
+
+
+def test_html_entities_are_decoded_even_when_escaped_twice() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Mayor&amp;#8217;s ferry plan"}</script>'
+    )
+    assert title_of(head, "<h1>Mayor’s ferry plan</h1>") == "Mayor’s ferry plan"
+
+
+def test_utf8_read_as_cp1252_is_repaired() -> None:
+    assert clean("FÃ¤hre fÃ¼r Riverside") == "Fähre für Riverside"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Ferry returns | Riverside Courier", "Ferry returns"),
+        ("Riverside Courier - Ferry returns", "Ferry returns"),
+        ("Ferry returns | Local | Riverside Courier", "Ferry returns"),
+        ("Ferry returns | Riverside Courier | Your hometown news", "Ferry returns"),
+        ("Ferry returns - by Ann Lee", "Ferry returns"),
+        ("Ferry returns – riverside-courier.example", "Ferry returns"),
+        ("Left - right: the ferry debate", "Left - right: the ferry debate"),
+    ],
+)
+def test_site_section_tagline_and_byline_segments_are_cut(title: str, expected: str) -> None:
+    names = ["Riverside Courier", "riverside-courier.example", "riverside-courier"]
+    assert strip_furniture(title, names, ["local"]) == expected
+
+
+def test_a_logo_h1_is_not_the_headline() -> None:
+    head = (
+        '<meta property="og:site_name" content="Riverside Courier">'
+        "<title>Ferry returns to the river – Riverside Courier</title>"
+    )
+    body = (
+        '<h1 class="site-title"><a href="/">Riverside Courier</a></h1>'
+        "<article><h1>Ferry returns to the river</h1></article>"
+    )
+    assert title_of(head, body) == "Ferry returns to the river"
+
+
+def test_a_kicker_in_its_own_span_is_left_out_when_the_metadata_leaves_it_out() -> None:
+    head = '<meta property="og:title" content="Ferry returns to the river after five years">'
+    body = (
+        '<h1><span class="kicker">Transport:</span>'
+        " Ferry returns to the river after five years</h1>"
+    )
+    assert title_of(head, body) == "Ferry returns to the river after five years"
+
+
+def test_a_social_headline_unlike_the_h1_and_title_tag_wins() -> None:
+    head = (
+        "<title>County board votes to reopen the river ferry | Riverside Courier</title>"
+        '<meta property="og:title" content="The ferry is back: what it means for commuters">'
+    )
+    body = "<h1>County board votes to reopen the river ferry</h1>"
+    assert title_of(head, body) == "The ferry is back: what it means for commuters"
+
+
+def test_json_ld_headline_comes_before_the_h1_when_nothing_else_decides() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Ferry returns after five years"}</script>'
+    )
+    assert (
+        title_of(head, "<h1>Ferry returns</h1><h1>Weather</h1>") == "Ferry returns after five years"
+    )
+
+
+def test_a_page_without_candidates_has_no_title() -> None:
+    assert title_of("", "<p>Hello</p>") is None
