@@ -37,6 +37,7 @@ class Article:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     language: str | None = None
+    language_tag: str | None = None
     sitename: str | None = None
     published_candidates: list[DateCandidate] = field(default_factory=list)
     modified_candidates: list[DateCandidate] = field(default_factory=list)

@@ -22,7 +22,7 @@ CLOCK = (
     r"(?:\s*(?-i:[A-Z]{2,5})\b)?)?"  # a zone abbreviation is in capitals: "EST", not "by"
 )
 DATE_IN_TEXT = re.compile(
-    r"(?:"
+    r"(?<![\w])(?:"  # a date does not start inside a number: "2013 November 2013"
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     rf"|{MONTH}\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s*\d{{4}}{CLOCK}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s*(?:of\s+)?{MONTH},?\s*\d{{4}}{CLOCK}"

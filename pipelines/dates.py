@@ -36,6 +36,11 @@ LEADING_WORDS = re.compile(
     r"|on\s+)\s*",
     re.IGNORECASE,
 )
+STRUCTURED_SOURCES = ("jsonld", "meta")
+AMBIGUOUS = "ambiguous"
+NUMERIC_DATE = re.compile(r"^\D{0,20}?(?<!\d)(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)")
+# Where 03/04/2024 is the 4th of March: the US and a few countries that follow its usage.
+MONTH_FIRST_REGIONS = {"US", "PH", "CA", "FM", "MH", "PW"}
 # Numeric dates need no language, and English is the lingua franca of date formats in markup.
 FALLBACK_LANGUAGES = ("en",)
 WIDELY_USED_LANGUAGES = (
@@ -65,6 +70,7 @@ def normalise_published_date(
     timezone: str | None = None,
     languages: Sequence[str] | None = None,
     earliest: date = date(1990, 1, 1),
+    date_order: str | None = None,
 ) -> str:
     """`YYYY-MM-DDTHH:MM:SSZ` (UTC) when the string has a time, `YYYY-MM-DD` when only a day.
 
@@ -72,7 +78,11 @@ def normalise_published_date(
     dates ("3 hours ago") count back from `fetched_at`. Raises DateRejected with the reason.
     """
     zone = ZoneInfo(timezone) if timezone else UTC
-    parsed, has_time = _parse(raw, fetched_at=fetched_at, zone=zone, languages=languages)
+    if date_order == AMBIGUOUS:
+        raise DateRejected(f"{raw!r} could be day/month or month/day, and the page does not say")
+    parsed, has_time = _parse(
+        raw, fetched_at=fetched_at, zone=zone, languages=languages, date_order=date_order
+    )
     if has_time:
         moment = parsed.astimezone(UTC)
         if moment > fetched_at + DATETIME_SLACK:
@@ -95,11 +105,19 @@ def choose_date(
     timezone: str | None = None,
     languages: Sequence[str] | None = None,
     earliest: date = date(1990, 1, 1),
+    language_tag: str | None = None,
 ) -> tuple[ChosenDate | None, list[str]]:
-    """The first usable candidate by source rank, and the reasons the others before it failed."""
+    """The best usable candidate, and the reasons the unusable ones were set aside.
+
+    The most trusted source wins, except that when the page's structured dates disagree, the
+    one its visible byline confirms is taken, and htmldate's 1 January is taken only when
+    something else says so too (it is what a bare year, such as a copyright line, gives).
+    """
     reasons: list[str] = []
+    usable: list[ChosenDate] = []
     ranked = sorted(candidates, key=lambda candidate: SOURCE_RANK.get(candidate.source, 9))
     for candidate in ranked:
+        visible = candidate.source not in STRUCTURED_SOURCES
         try:
             value = normalise_published_date(
                 candidate.raw,
@@ -107,12 +125,52 @@ def choose_date(
                 timezone=timezone,
                 languages=languages,
                 earliest=earliest,
+                date_order=numeric_date_order(candidate.raw, language_tag, visible=visible),
             )
         except DateRejected as error:
             reasons.append(f"{candidate.source}: {error}")
             continue
-        return ChosenDate(value, candidate.raw, candidate.source), reasons
-    return None, reasons
+        usable.append(ChosenDate(value, candidate.raw, candidate.source))
+    usable = [date for date in usable if not _unconfirmed_new_year(date, usable)]
+    if not usable:
+        return None, reasons
+    structured = [date for date in usable if date.source in STRUCTURED_SOURCES]
+    if len({date.value[:10] for date in structured}) > 1:
+        shown = {date.value[:10] for date in usable if date.source == "byline"}
+        confirmed = [date for date in structured if date.value[:10] in shown]
+        if confirmed:
+            return confirmed[0], reasons
+    return usable[0], reasons
+
+
+def numeric_date_order(raw: str, language_tag: str | None, *, visible: bool) -> str | None:
+    """How to read an all-numeric date whose first two numbers could both be the month:
+    "DMY", "MDY", AMBIGUOUS, or None when there is nothing to decide."""
+    match = NUMERIC_DATE.match(_tidy(raw))
+    if not match:
+        return None
+    first, separator, second = int(match[1]), match[2], int(match[3])
+    if first > 12 or second > 12 or first == second:
+        return None
+    if separator == ".":
+        return "DMY"  # dotted dates are day first wherever they are written
+    if not visible:
+        return "MDY"  # programs writing markup use the US order
+    primary, _, region = (language_tag or "").replace("_", "-").partition("-")
+    primary, region = primary.lower(), region[:2].upper()
+    if primary and primary != "en":
+        return "DMY"
+    if primary == "en" and region:
+        return "MDY" if region in MONTH_FIRST_REGIONS else "DMY"
+    return AMBIGUOUS
+
+
+def _unconfirmed_new_year(candidate: ChosenDate, usable: list[ChosenDate]) -> bool:
+    if candidate.source != "htmldate" or candidate.value[5:10] != "01-01":
+        return False
+    return not any(
+        other.value[:10] == candidate.value[:10] for other in usable if other is not candidate
+    )
 
 
 def _latest_plausible_day(raw: str, fetched_at: datetime, timezone: str | None) -> date:
@@ -126,7 +184,12 @@ def _latest_plausible_day(raw: str, fetched_at: datetime, timezone: str | None) 
 
 
 def _parse(
-    raw: str, *, fetched_at: datetime, zone: ZoneInfo | Any, languages: Sequence[str] | None
+    raw: str,
+    *,
+    fetched_at: datetime,
+    zone: ZoneInfo | Any,
+    languages: Sequence[str] | None,
+    date_order: str | None = None,
 ) -> tuple[datetime, bool]:
     text = raw.strip()
     if not text:
@@ -137,11 +200,11 @@ def _parse(
     if exact is not None:
         return exact
     cleaned = _tidy(text)
-    data = _dateparser(cleaned, fetched_at, zone, languages or FALLBACK_LANGUAGES)
+    data = _dateparser(cleaned, fetched_at, zone, languages or FALLBACK_LANGUAGES, date_order)
     if data.date_obj is None and re.search(r"[^\W\d_]{3,}", cleaned):
         # Words we could not read in the expected languages: try the widely used ones (not
         # all of dateparser's 200 locales, which costs seconds on a string that is no date).
-        data = _dateparser(cleaned, fetched_at, zone, WIDELY_USED_LANGUAGES)
+        data = _dateparser(cleaned, fetched_at, zone, WIDELY_USED_LANGUAGES, date_order)
     if data.date_obj is None:
         raise DateRejected(f"{raw!r} is not a date dateparser understands")
     parsed = data.date_obj
@@ -150,11 +213,19 @@ def _parse(
     return parsed, data.period == "time"
 
 
-def _dateparser(text: str, fetched_at: datetime, zone: Any, languages: Sequence[str] | None) -> Any:
+def _dateparser(
+    text: str,
+    fetched_at: datetime,
+    zone: Any,
+    languages: Sequence[str] | None,
+    date_order: str | None = None,
+) -> Any:
     known = [lang for lang in dict.fromkeys(languages or ()) if lang in _dateparser_languages()]
+    order = {"DATE_ORDER": date_order} if date_order else {}
     parser = DateDataParser(
         languages=known or None,
         settings={
+            **order,
             "TIMEZONE": getattr(zone, "key", "UTC"),
             "RETURN_AS_TIMEZONE_AWARE": True,
             "PREFER_DATES_FROM": "past",
@@ -238,6 +309,7 @@ class DatesStage:
             "timezone": item.site_timezone,
             "languages": languages,
             "earliest": self.earliest,
+            "language_tag": item.language_tag or item.site_language,
         }
         published, reasons = choose_date(item.published_candidates, **options)
         if published is not None:

@@ -63,6 +63,7 @@ class Extraction:
     tags: list[str] = field(default_factory=list)
     image: str | None = None
     language: str | None = None
+    language_tag: str | None = None
     sitename: str | None = None
     published: list[DateCandidate] = field(default_factory=list)
     modified: list[DateCandidate] = field(default_factory=list)
@@ -120,7 +121,10 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
     published = list(page.published)
     for raw in zone.datetimes:
         published.append(DateCandidate(raw, "byline"))
-    visible_dates = [*find_date_strings(zone.text)[:1], text_byline[1]]
+    zone_dates = find_date_strings(zone.text)
+    # Three different dates under a headline are a list (archive widget, teasers), no byline.
+    byline_dates = zone_dates[:1] if len(set(zone_dates)) < 3 else []
+    visible_dates = [*byline_dates, text_byline[1]]
     for visible in visible_dates:
         if visible and all(candidate.raw != visible for candidate in published):
             published.append(DateCandidate(visible, "byline"))
@@ -137,6 +141,7 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
         tags=page.tags or list(getattr(document, "tags", None) or []),
         image=_absolute(url, page.image or getattr(document, "image", None)),
         language=page.language,
+        language_tag=page.language_tag,
         sitename=page.sitename or getattr(document, "sitename", None),
         published=published,
         modified=list(page.modified),
@@ -279,6 +284,7 @@ def apply_extraction(item: Article, extraction: Extraction) -> None:
     item.tags = extraction.tags
     item.image = extraction.image
     item.language = extraction.language or item.site_language
+    item.language_tag = extraction.language_tag
     item.sitename = extraction.sitename
     item.published_candidates = [*extraction.published, *item.hint_dates]
     item.modified_candidates = extraction.modified

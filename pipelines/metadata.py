@@ -64,6 +64,8 @@ class PageMetadata:
     image: str | None = None
     tags: list[str] = field(default_factory=list)
     language: str | None = None
+    # The full tag as the page gives it ("en-US"): its region decides how 03/04 is read.
+    language_tag: str | None = None
     canonical_url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     found.sitename = meta.get("og:site_name") or meta.get("application-name")
     found.canonical_url = _first_attr(tree.xpath('//link[@rel="canonical"]/@href'))
     found.language = _language(tree, meta)
+    found.language_tag = (tree.get("lang") or meta.get("og:locale") or "").strip() or None
     found.tags = _dedupe(
         tag
         for value in tree.xpath('//meta[@property="article:tag"]/@content')

@@ -222,3 +222,11 @@ def test_the_real_seed_page_text_is_cleaned() -> None:
         assert residue not in body
     assert body.splitlines()[0].startswith("The United States criticized")
     assert body.splitlines()[-1].endswith("Miller indicated.")
+
+
+def test_a_date_does_not_start_inside_a_number() -> None:
+    from pipelines.cleanup import find_date_strings
+
+    # Not "13 November 2013": the 13 belongs to the year before it.
+    assert find_date_strings("Archive 2013 November 2013") == []
+    assert find_date_strings("Posted 13 November 2013") == ["13 November 2013"]

@@ -106,3 +106,49 @@ def test_an_unknown_or_regional_language_code_still_parses() -> None:
 
 def test_month_names_in_a_widely_used_language_are_read_when_the_language_is_unknown() -> None:
     assert normalise("5 mars 2024", "Europe/Paris") == "2024-03-05"
+
+
+@pytest.mark.parametrize(
+    ("raw", "tag", "source", "expected"),
+    [
+        ("06.10.2023", "en-US", "byline", "2023-10-06"),  # dots: day first everywhere
+        ("06/10/2023", "en-GB", "byline", "2023-10-06"),
+        ("06/10/2023", "en-US", "byline", "2023-06-10"),
+        ("06/10/2023", "de", "byline", "2023-10-06"),
+        ("06/10/2023", "en-GB", "meta", "2023-06-10"),  # markup is written by programs: US order
+        ("25/10/2023", "en-US", "byline", "2023-10-25"),  # only one reading
+    ],
+)
+def test_numeric_dates_are_read_in_the_pages_order(
+    raw: str, tag: str, source: str, expected: str
+) -> None:
+    chosen, _ = choose_date([DateCandidate(raw, source)], fetched_at=FETCHED, language_tag=tag)
+    assert chosen is not None
+    assert chosen.value == expected
+
+
+def test_a_numeric_date_that_could_be_either_order_is_not_guessed() -> None:
+    chosen, reasons = choose_date([DateCandidate("06/10/2023", "byline")], fetched_at=FETCHED)
+    assert chosen is None
+    assert "could be day/month or month/day" in reasons[0]
+
+
+def test_disagreeing_structured_dates_are_settled_by_the_byline() -> None:
+    candidates = [
+        DateCandidate("2024-03-01T10:00:00Z", "jsonld"),
+        DateCandidate("2024-03-05T10:00:00Z", "meta"),
+        DateCandidate("March 5, 2024", "byline"),
+    ]
+    chosen, _ = choose_date(candidates, fetched_at=FETCHED)
+    assert chosen is not None
+    assert (chosen.value, chosen.source) == ("2024-03-05T10:00:00Z", "meta")
+
+
+def test_htmldates_new_year_needs_confirmation() -> None:
+    alone, _ = choose_date([DateCandidate("2024-01-01", "htmldate")], fetched_at=FETCHED)
+    assert alone is None
+    confirmed, _ = choose_date(
+        [DateCandidate("2024-01-01", "htmldate"), DateCandidate("2024-01-01T08:00:00Z", "meta")],
+        fetched_at=FETCHED,
+    )
+    assert confirmed is not None
