@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -114,33 +114,41 @@ def choose_date(
     something else says so too (it is what a bare year, such as a copyright line, gives).
     """
     reasons: list[str] = []
-    usable: list[ChosenDate] = []
     ranked = sorted(candidates, key=lambda candidate: SOURCE_RANK.get(candidate.source, 9))
-    for candidate in ranked:
-        visible = candidate.source not in STRUCTURED_SOURCES
-        try:
-            value = normalise_published_date(
-                candidate.raw,
-                fetched_at=fetched_at,
-                timezone=timezone,
-                languages=languages,
-                earliest=earliest,
-                date_order=numeric_date_order(candidate.raw, language_tag, visible=visible),
-            )
-        except DateRejected as error:
-            reasons.append(f"{candidate.source}: {error}")
-            continue
-        usable.append(ChosenDate(value, candidate.raw, candidate.source))
-    usable = [date for date in usable if not _unconfirmed_new_year(date, usable)]
-    if not usable:
-        return None, reasons
-    structured = [date for date in usable if date.source in STRUCTURED_SOURCES]
+
+    def usable(wanted: Iterable[DateCandidate]) -> Iterator[ChosenDate]:
+        """Parsed lazily: dateparser costs milliseconds per string."""
+        for candidate in wanted:
+            visible = candidate.source not in STRUCTURED_SOURCES
+            try:
+                value = normalise_published_date(
+                    candidate.raw,
+                    fetched_at=fetched_at,
+                    timezone=timezone,
+                    languages=languages,
+                    earliest=earliest,
+                    date_order=numeric_date_order(candidate.raw, language_tag, visible=visible),
+                )
+            except DateRejected as error:
+                reasons.append(f"{candidate.source}: {error}")
+                continue
+            yield ChosenDate(value, candidate.raw, candidate.source)
+
+    structured = list(usable(c for c in ranked if c.source in STRUCTURED_SOURCES))
     if len({date.value[:10] for date in structured}) > 1:
-        shown = {date.value[:10] for date in usable if date.source == "byline"}
-        confirmed = [date for date in structured if date.value[:10] in shown]
+        bylines = usable(c for c in ranked if c.source == "byline")
+        shown = {shown_date.value[:10] for shown_date in bylines}
+        confirmed = [chosen for chosen in structured if chosen.value[:10] in shown]
         if confirmed:
             return confirmed[0], reasons
-    return usable[0], reasons
+    if structured:
+        return structured[0], reasons
+    found: list[ChosenDate] = []
+    for visible in usable(c for c in ranked if c.source not in STRUCTURED_SOURCES):
+        found.append(visible)
+        if not _unconfirmed_new_year(visible, found):
+            return visible, reasons
+    return None, reasons
 
 
 def numeric_date_order(raw: str, language_tag: str | None, *, visible: bool) -> str | None:
