@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from pipelines.boilerplate import TAIL_X as TAIL_HEADINGS_INTL
+from pipelines.boilerplate import TEASER_BLOCK_X as TEASER_BLOCK_LABELS
+from pipelines.boilerplate import furniture_line_rule
+
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -91,12 +95,6 @@ LABEL_LINE = re.compile(
     r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|sponsored"
     r"|(?:read|see) (?:more|also)|continue reading|story continues below|more below"
     r"|scroll to continue(?: with content)?|skip (?:to content|advertisement))\W*$",
-    re.IGNORECASE,
-)
-# After these, a few teaser headlines follow; the story resumes at the next sentence.
-TEASER_BLOCK_LABEL = re.compile(
-    r"^(?:(?:read|see) (?:more|also|next)|also read|more on this(?: story)?|related"
-    r"|recommended)\W*$",
     re.IGNORECASE,
 )
 # A tail heading ends the article only when little prose follows it: after "Related" come
@@ -181,7 +179,9 @@ def is_prompt_line(line: str) -> bool:
 
 def is_tail_heading(line: str) -> bool:
     """A heading after which only teasers, tags or comments follow ("Related Post")."""
-    return len(line.split()) <= 8 and bool(TAIL_HEADING.match(line))
+    return len(line.split()) <= 8 and bool(
+        TAIL_HEADING.match(line) or TAIL_HEADINGS_INTL.match(line)
+    )
 
 
 def is_label_line(line: str) -> bool:
@@ -284,7 +284,7 @@ def explain_cleanup(
         if teasers_after and not is_sentence(line):
             explained.append((line, f"teaser after {teasers_after!r}"))
             continue
-        teasers_after = line[:40] if TEASER_BLOCK_LABEL.match(line) else None
+        teasers_after = line[:40] if TEASER_BLOCK_LABELS.match(line) else None
         in_tail = kept and seen_chars / total > 0.5
         seen_chars += len(line)
         if kept and is_tail_heading(line) and ends_the_article(kept, menu_free[index + 1 :]):
@@ -316,6 +316,9 @@ def line_rule(line: str, title: str | None, authors: list[str], kept_keys: set[s
             return name
     if is_byline(line, authors):
         return "byline"
+    furniture = furniture_line_rule(line)
+    if furniture:
+        return furniture
     if count_words(line) >= DUPLICATE_MIN_WORDS and _comparable(line) in kept_keys:
         return "duplicate"
     return None

@@ -34,6 +34,7 @@ from pipelines.cleanup import (
     same_text,
 )
 from pipelines.metadata import PageMetadata, read_page_metadata
+from pipelines.prune import merge_split_body, prune_furniture
 from pipelines.titles import choose_title
 
 BYLINE_ZONE_CHARS = 600
@@ -78,6 +79,7 @@ def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
         raise ExtractionError("the page could not be parsed as HTML")
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
+    prune_furniture(merge_split_body(tree))
     document = trafilatura.bare_extraction(
         tree,
         url=url,

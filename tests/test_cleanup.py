@@ -230,3 +230,33 @@ def test_a_date_does_not_start_inside_a_number() -> None:
     # Not "13 November 2013": the 13 belongs to the year before it.
     assert find_date_strings("Archive 2013 November 2013") == []
     assert find_date_strings("Posted 13 November 2013") == ["13 November 2013"]
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Read also: Council delays the ferry vote", "teaser"),
+        ("Lesen Sie auch: Stadtrat vertagt die Abstimmung", "teaser"),
+        ("Quelle: dpa", "source"),
+        ("Foto: Anna Weber / Agentur", "photo credit"),
+        ("Tags: Ferry, Transport, River", "tags"),
+        ("4 min read", "reading time"),
+        ("Was this article helpful?", "feedback prompt"),
+        ("Folgen Sie uns auf Instagram", "prompt"),
+        ("5. März 2024, 20:59 Uhr", "date"),
+        ("https://cdn.example.org/photos/ferry.jpg", "image url"),
+    ],
+)
+def test_furniture_lines_in_many_languages(line: str, rule: str) -> None:
+    from pipelines.boilerplate import furniture_line_rule
+
+    assert furniture_line_rule(line) == rule
+
+
+def test_sentences_are_not_furniture() -> None:
+    from pipelines.boilerplate import furniture_line_rule
+
+    assert furniture_line_rule(PARAGRAPH) is None
+    assert (
+        furniture_line_rule("The source of the leak was a cracked pipe under the landing.") is None
+    )

@@ -117,7 +117,7 @@ def test_every_page_not_archived_leaves_a_failure_row_saying_why(
         "/private/secret-memo.html": ("discover", "forbidden by robots.txt", "courier"),
         "/news/2024/05/25/watch-festival-fireworks.html": (
             "extract",
-            "no article text: 14 words of prose left after cleanup"
+            "no article text: 8 words of prose left after cleanup"
             " (fewer than ARCHIVE_MIN_WORDS=25)",
             "courier",
         ),

@@ -1,0 +1,118 @@
+"""Page furniture removed from the HTML before trafilatura reads it.
+
+Elements are dropped when a word of their class or id (split on spaces, '-', '_' and camelCase)
+names furniture: captions and credits, share bars, newsletter boxes, related and promoted
+teasers, comments, author boxes, disclaimers and pull quotes. Guards keep the story: never the
+html/body/main/article elements, never an element holding the <h1>, holding more than a
+quarter of the page's text, or a fifth of its long paragraphs.
+
+Stories split over several sibling containers with the same class are merged into the first,
+because trafilatura reads only the first container it recognises as the body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import html as lxml_html
+from trafilatura.xpaths import BODY_XPATH
+
+FURNITURE_WORDS = {
+    "caption": (
+        r"(?:fig)?captions?|credits?|photo-?credits?|image-?credits?|copyright|bildunterschrift|bildnachweis|image-?source"
+    ),
+    "newsletter": (r"newsletters?|signup|sign-up|subscribe|subscription|optin|opt-in"),
+    "related": (
+        r"related|recirc(?:ulation)?|promos?|teasers?|recommended|recommendations?|also-?read|read-?also|further-?reading|trending|most-?(?:read|popular|viewed)|outbrain|taboola|more-?(?:stories|news|articles|from)|latest-?news"
+    ),
+    "comment": (r"comments?|disqus|kommentare?|respond"),
+    "byline": (
+        r"bylines?|author-?(?:bio|box|info|card|details|profile)|about-?(?:the-?)?author|authorbox|contributors?"
+    ),
+    "disclaimer": (r"disclaimer|disclosure|affiliate-?(?:disclosure|notice|text)"),
+    "pullquote": (r"pull-?quote|pullquote"),
+    "share": (
+        r"share|sharing|sharebar|share-?buttons?|social-?(?:links|share|media|icons|bar|buttons?)|addthis|sharethis"
+    ),
+}
+FURNITURE = re.compile(
+    r"(?<![a-z0-9])(?<!no-)(?<!has-)(?<!with-)(?<!without-)(?:"
+    + "|".join(f"(?:{words})" for words in FURNITURE_WORDS.values())
+    + r")(?![a-z0-9])"
+)
+CAMEL_CASE = re.compile(r"([a-z0-9])([A-Z])")
+PROTECTED_TAGS = {"html", "body", "main", "article", "head"}
+MAX_TEXT_SHARE = 0.25
+MAX_STORY_SHARE = 0.2
+STORY_PARAGRAPH_WORDS = 25
+MIN_CHUNK_CHARS = 200
+
+
+def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Remove furniture elements from the tree, in place; return the tree."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    total = len(root.text_content()) or 1
+    story = [p for p in root.iter("p") if len(p.text_content().split()) >= STORY_PARAGRAPH_WORDS]
+    story_chars = sum(len(p.text_content()) for p in story) or 1
+    marked = [element for element in root.iter() if _named_as_furniture(element)]
+    for element in marked:
+        parent = element.getparent()
+        if parent is None or element.tag == "h1" or element.find(".//h1") is not None:
+            continue
+        if len(element.text_content()) > MAX_TEXT_SHARE * total:
+            continue
+        held = sum(
+            len(p.text_content())
+            for p in element.iter("p")
+            if len(p.text_content().split()) >= STORY_PARAGRAPH_WORDS
+        )
+        if story and held > MAX_STORY_SHARE * story_chars:
+            continue
+        _remove_keeping_tail(element)
+    return tree
+
+
+def merge_split_body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Move the content of later containers that share the body container's tag and class
+    into the first one, so that a story printed in several chunks is read whole."""
+    found = BODY_XPATH[0](tree)
+    if not found:
+        return tree
+    first = found[0]
+    css_class = first.get("class")
+    if not css_class:
+        return tree
+    for element in list(tree.iter(first.tag)):
+        if element is first or element.get("class") != css_class:
+            continue
+        if first in element.iterancestors() or element in first.iterancestors():
+            continue
+        if len(element.text_content()) < MIN_CHUNK_CHARS:
+            continue
+        for child in list(element):
+            first.append(child)
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    return tree
+
+
+def _named_as_furniture(element: Any) -> bool:
+    if not isinstance(element.tag, str) or element.tag in PROTECTED_TAGS:
+        return False
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if len(names) < 3:
+        return False
+    return bool(FURNITURE.search(CAMEL_CASE.sub(r"\1-\2", names).lower().replace("_", "-")))
+
+
+def _remove_keeping_tail(element: Any) -> None:
+    parent, previous, tail = element.getparent(), element.getprevious(), element.tail
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
