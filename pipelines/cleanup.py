@@ -41,6 +41,8 @@ DATE_LINE_WORDS = re.compile(
 )
 BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s+(?=\S)", re.IGNORECASE)
 NAME_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+# "and" in other languages, only in lower case and between spaces ("e.V." stays whole).
+LOWER_AND = re.compile(r"\s+(?:og|och|e|i|и|ve|és)\s+")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
 ROLE_WORDS = re.compile(
@@ -338,15 +340,20 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
     return names, (dates[0] if dates else None)
 
 
-def clean_author_names(raw_names: Iterable[str], *, not_authors: Iterable[str] = ()) -> list[str]:
-    """Names alone: no "By", roles, e-mail addresses, handles, or the publisher's own name."""
+def clean_author_names(
+    raw_names: Iterable[str], *, not_authors: Iterable[str] = (), declared: bool = False
+) -> list[str]:
+    """Names alone: no "By", roles, e-mail addresses, handles, or the publisher's own name.
+
+    `declared` names come from the page's structured data, where anything short that is not
+    a URL, an e-mail or a number is taken as the page says it ("dpa", "BR24 Redaktion")."""
     excluded = {_comparable(name) for name in not_authors if name}
     cleaned: dict[str, str] = {}
     for raw in raw_names:
         raw = EMAIL_WITH_NAME.sub(r"\1", raw)
         raw = EMAIL.sub(" ", PARENTHESES.sub(" ", raw))
         raw = HANDLE.sub(" ", raw)
-        for part in NAME_SPLIT.split(raw):
+        for part in (piece for chunk in NAME_SPLIT.split(raw) for piece in LOWER_AND.split(chunk)):
             for name in _split_roles(part):
                 name = re.sub(
                     r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+)?"
@@ -356,9 +363,17 @@ def clean_author_names(raw_names: Iterable[str], *, not_authors: Iterable[str] =
                     flags=re.IGNORECASE,
                 )
                 name = normalise_space(name.strip(" ,:-–—|/."))
-                if looks_like_person_name(name) and _comparable(name) not in excluded:
+                acceptable = looks_like_person_name(name) or (declared and looks_declared(name))
+                if acceptable and _comparable(name) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())
+
+
+def looks_declared(name: str) -> bool:
+    """A short label declared as an author: not a URL, an e-mail address or a number."""
+    if not 2 <= len(name) <= 60 or len(name.split()) > 6:
+        return False
+    return bool(re.search(r"\w", name)) and not re.search(r"https?:|www\.|@|[<>{}=#]|^\d+$", name)
 
 
 def looks_like_person_name(name: str) -> bool:

@@ -158,16 +158,29 @@ def choose_authors(
     trafilatura_author: str | None,
     not_authors: Iterable[str],
 ) -> list[str]:
-    """Structured data first, then the visible byline, then trafilatura's guess."""
+    """Structured data first, then the visible byline, then trafilatura's guess.
+
+    A publisher or newsroom declared as the author is dropped beside named persons, and
+    kept only when the page shows no person's byline: it is what the page says."""
     not_authors = list(not_authors)
+    visible = next(
+        (
+            found
+            for names in (parse_byline(zone_text)[0], text_byline_authors)
+            if (found := clean_author_names(names, not_authors=not_authors))
+        ),
+        [],
+    )
     if page.authors:
-        authors = clean_author_names(page.authors, not_authors=not_authors)
-        if authors:
-            return authors
-    for names in (parse_byline(zone_text)[0], text_byline_authors):
-        authors = clean_author_names(names, not_authors=not_authors)
-        if authors:
-            return authors
+        persons = clean_author_names(page.authors, not_authors=not_authors, declared=True)
+        if persons:
+            return persons
+        if not any(len(name.split()) >= 2 for name in visible):
+            publisher = clean_author_names(page.authors, declared=True)
+            if publisher:
+                return publisher
+    if visible:
+        return visible
     if trafilatura_author:
         return clean_author_names(trafilatura_author.split(";"), not_authors=not_authors)
     return []

@@ -39,6 +39,11 @@ PUBLISHED_META = (
     "citation_publication_date",
     "date",
 )
+# Author names that analytics and citation tags carry when nothing else declares them.
+ANALYTICS_AUTHOR_KEYS = (
+    "sailthru.author", "parsely-author", "byl", "dcterms.creator", "citation_author",
+    "cxenseparse:author", "article:author_name", "author_name", "og:article:author",
+)  # fmt: skip
 MODIFIED_META = (
     "article:modified_time",
     "og:updated_time",
@@ -113,6 +118,11 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
         names = [meta[key] for key in ("author", "article:author", "dc.creator") if key in meta]
         found.authors = [name for name in names if not name.startswith("http")]
         found.authors_source = "meta" if found.authors else None
+    if not found.authors:
+        found.authors = microdata_authors(tree) or [
+            meta[key] for key in ANALYTICS_AUTHOR_KEYS if key in meta and "//" not in meta[key]
+        ]
+        found.authors_source = "microdata" if found.authors else None
     if not found.tags and meta.get("keywords"):
         found.tags = _keywords(meta["keywords"])
 
@@ -123,6 +133,32 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     for value in tree.xpath('//*[@itemprop="datePublished"]/@datetime'):
         _add_date(found.published, value, "meta")
     return found
+
+
+def microdata_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    """Names in itemprop="author" of the page's first item (teasers carry their own)."""
+    names: list[str] = []
+    first_item: Any = None
+    for element in tree.xpath(
+        '//*[contains(concat(" ", normalize-space(@itemprop), " "), " author ")]'
+    ):
+        item = next((p for p in element.iterancestors() if p.get("itemscope") is not None), None)
+        if first_item is None:
+            first_item = item if item is not None else False
+        elif (item if item is not None else False) is not first_item:
+            continue
+        inner = element.xpath('.//*[@itemprop="name"]')
+        if inner:
+            values = [n.get("content") if n.tag == "meta" else n.text_content() for n in inner]
+        elif element.tag in ("meta", "link"):
+            values = [element.get("content") or ""]
+        else:
+            values = [element.text_content()]
+        for value in values:
+            value = _clean_space(value or "")
+            if value and len(value) <= 100 and not value.startswith("http") and value not in names:
+                names.append(value)
+    return names[:6]
 
 
 def read_meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:

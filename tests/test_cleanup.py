@@ -260,3 +260,9 @@ def test_sentences_are_not_furniture() -> None:
     assert (
         furniture_line_rule("The source of the leak was a cracked pipe under the landing.") is None
     )
+
+
+def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
+    assert clean_author_names(["Mette Holm og Lars Berg"]) == ["Mette Holm", "Lars Berg"]
+    (club,) = clean_author_names(["Förderverein e.V."], declared=True)
+    assert club.startswith("Förderverein e.V")

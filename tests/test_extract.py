@@ -132,3 +132,38 @@ def test_a_canonical_link_to_the_home_page_is_ignored() -> None:
 def test_expected_json_covers_every_article_page() -> None:
     pages = {str(path.relative_to(SITE_ROOT)) for path in Path(SITE_ROOT, "news").rglob("*.html")}
     assert pages - set(EXPECTED) == {SEED_SHAPE}
+
+
+def author_page(head: str, body: str = "") -> str:
+    story = (
+        "<p>" + "The ferry carried its first passengers across the river on Monday. " * 6 + "</p>"
+    )
+    article = f"<article><h1>Ferry returns</h1>{body}{story}</article>"
+    return f"<html><head>{head}</head><body>{article}</body></html>"
+
+
+def test_a_declared_newsroom_is_kept_when_no_person_signs_the_story() -> None:
+    head = (
+        '<meta property="og:site_name" content="Riverside Courier">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "author": {"@type": "Organization", "name": "Riverside Courier"}}</script>'
+    )
+    assert extract_article(author_page(head), f"{BASE}/a.html").authors == ["Riverside Courier"]
+    signed = author_page(head, "<p class='byline'>By Ann Lee</p>")
+    assert extract_article(signed, f"{BASE}/a.html").authors == ["Ann Lee"]
+
+
+def test_an_agency_declared_as_author_is_kept_as_written() -> None:
+    head = '<meta name="author" content="dpa">'
+    assert extract_article(author_page(head), f"{BASE}/a.html").authors == ["dpa"]
+
+
+def test_authors_in_microdata_or_analytics_tags_are_read() -> None:
+    microdata = author_page(
+        "",
+        '<div itemscope itemtype="https://schema.org/NewsArticle">'
+        '<span itemprop="author" itemscope><span itemprop="name">Omar Haddad</span></span></div>',
+    )
+    assert extract_article(microdata, f"{BASE}/a.html").authors == ["Omar Haddad"]
+    analytics = author_page('<meta name="parsely-author" content="Lena Fischer">')
+    assert extract_article(analytics, f"{BASE}/a.html").authors == ["Lena Fischer"]
