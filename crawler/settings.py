@@ -16,7 +16,7 @@ ARCHIVE_DB = "data/archive.db"
 # How many levels of listing pages to follow from a start page (0: only the start page).
 ARCHIVE_LISTING_DEPTH = 1
 # Fewer words than this left after cleanup: the page holds no article (a failures row).
-ARCHIVE_MIN_WORDS = 25
+ARCHIVE_MIN_WORDS = 15
 # Dates before this day are taken for parsing accidents, not publication dates.
 ARCHIVE_EARLIEST_DATE = "1990-01-01"
 

@@ -70,7 +70,7 @@ class Extraction:
     modified: list[DateCandidate] = field(default_factory=list)
 
 
-def extract_article(html: str, url: str, *, min_words: int = 25) -> Extraction:
+def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     """Extract one article; raise ExtractionError when there is no article text to keep."""
     if not html.strip():
         raise ExtractionError("the page is empty")
@@ -260,7 +260,7 @@ def _absolute(base: str, url: str | None) -> str | None:
 class ExtractStage:
     """Pipeline stage: fill an Article's fields from its HTML, or reject it with the reason."""
 
-    DEFAULT_MIN_WORDS = 25
+    DEFAULT_MIN_WORDS = 15
 
     def __init__(self, min_words: int, stats: StatsCollector | None = None) -> None:
         self.min_words = min_words

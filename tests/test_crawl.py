@@ -118,7 +118,7 @@ def test_every_page_not_archived_leaves_a_failure_row_saying_why(
         "/news/2024/05/25/watch-festival-fireworks.html": (
             "extract",
             "no article text: 8 words of prose left after cleanup"
-            " (fewer than ARCHIVE_MIN_WORDS=25)",
+            " (fewer than ARCHIVE_MIN_WORDS=15)",
             "courier",
         ),
         "/news/2024/01/15/empty-story.html": ("fetch", "empty response body", "courier"),
