@@ -169,6 +169,143 @@ def image_url_line(line: str) -> bool:
     return bool(IMAGE_URL.match(line.strip()))
 
 
+PAYWALL = re.compile(
+    r"réservée? aux abonnés|reserved for (?:subscribers|members)|for subscribers only|subscribers? only|nur für abonnenten"
+    r"|für (?:abonnenten|abonnentinnen)|exklusiv für abonnenten|kostenlos testen|jetzt (?:testen|abonnieren)|already (?:a subscriber|have an account)"
+    r"|bereits abonnent|déjà abonné|ya eres suscriptor|subscribe (?:now )?to (?:continue|read)|to continue reading|keep reading with"
+    r"|unterstützen sie (?:uns|unseren journalismus)|support (?:our|independent) journalism|become a (?:member|subscriber|supporter)"
+    r"|il vous reste \d|la suite est réservée|会員限定|登録すると|有料会員",
+    IGNORE_CASE,
+)
+
+
+def paywall_line(line: str) -> bool:
+    return len(line.split()) <= 45 and bool(PAYWALL.search(line))
+
+
+NEWSLETTER_ANY = re.compile(
+    r"newsletter|your inbox|posteingang|in ihr postfach|e-?mail alerts?", IGNORE_CASE
+)
+ADDRESS = re.compile(
+    r"\b(?:our|your|you|unser\w*|ihr\w*|sie|du|dein\w*|notre|nos|votre|vos|nuestr\w*|tu|free|kostenlos\w*|gratuit\w*|gratis|today|now|jetzt|hier|here)\b",
+    IGNORE_CASE,
+)
+
+
+def newsletter_any(line: str) -> bool:
+    n = len(line.split())
+    return (
+        n <= 45
+        and bool(NEWSLETTER_ANY.search(line))
+        and bool(ADDRESS.search(line))
+        and not line.rstrip().endswith("?")
+    )
+
+
+FOLLOW = re.compile(
+    r"^(?:follow|folgen sie|folge|suivez|síguenos|segui)\b.{0,80}\b(?:twitter|facebook|instagram|youtube|tiktok|linkedin|whatsapp|telegram|threads|bluesky|x)\b",
+    IGNORE_CASE,
+)
+
+
+def follow_line(line: str) -> bool:
+    return len(line.split()) <= 40 and bool(FOLLOW.search(line))
+
+
+PAYWALL2 = re.compile(
+    PAYWALL.pattern.replace(
+        "|unterstützen sie (?:uns|unseren journalismus)",
+        "|unterstützen sie uns.{0,40}(?:spende|abo)",
+    )
+    + r"|pour lire la suite|accéder en illimité|weiterlesen mit|jetzt weiterlesen|seguir leyendo|continuar lendo",
+    IGNORE_CASE,
+)
+
+
+def paywall2_line(line: str) -> bool:
+    return len(line.split()) <= 45 and bool(PAYWALL2.search(line))
+
+
+SHORT_NEWSLETTER = re.compile(
+    r"newsletter|sign up here|hier anmelden|inscrivez-vous ici|suscríbete aquí", IGNORE_CASE
+)
+
+
+def short_newsletter(line: str) -> bool:
+    return (
+        len(line.split()) <= 15
+        and bool(SHORT_NEWSLETTER.search(line))
+        and not line.rstrip().endswith(".")
+    )
+
+
+CLICK_HERE = re.compile(
+    r"(?:einfach )?hier klicken|klicken sie hier|click here|cliquez ici|haga clic aquí|clique aqui|clicca qui",
+    IGNORE_CASE,
+)
+
+
+def click_here(line: str) -> bool:
+    return len(line.split()) <= 25 and bool(CLICK_HERE.search(line))
+
+
+CONSENT = re.compile(
+    r"cookie|datenschutz|einwilligung|externe[rn]? inhalt|external content|inhalt von .{1,40} (?:zu )?laden|drittanbieter",
+    IGNORE_CASE,
+)
+CONSENT_ACT = re.compile(
+    r"klick|click|akzeptier|accept|laden|load|aktivier|enable|zustimm|agree|allow|erlaub|einverstanden|mehr erfahren|learn more|button",
+    IGNORE_CASE,
+)
+
+
+def consent_line(line: str) -> bool:
+    return len(line.split()) <= 25 and bool(CONSENT.search(line)) and bool(CONSENT_ACT.search(line))
+
+
+COMMENT_PROMPT = re.compile(
+    r"(?:kommentar|comment|commentaire|comentario).{0,60}(?:log(?:ged)? ?in|eingeloggt|angemeldet|registriert|register|sign in|anmelden)"
+    r"|(?:log(?:ged)? ?in|eingeloggt|angemeldet|sign in).{0,60}(?:kommentar|comment)"
+    r"|in den kommentaren|in the comments(?: below| section)?|let us know in the comments|dans les commentaires|en los comentarios|nei commenti",
+    IGNORE_CASE,
+)
+
+
+def comment_prompt(line: str) -> bool:
+    return len(line.split()) <= 30 and bool(COMMENT_PROMPT.search(line))
+
+
+PREV_NEXT = re.compile(
+    r"^(?:vorschau auf (?:den|das) nächsten?|next article|previous article|next post|previous post|nächster artikel|vorheriger artikel|article suivant|article précédent|artículo siguiente|artículo anterior)\b",
+    IGNORE_CASE,
+)
+
+
+def prev_next(line: str) -> bool:
+    return len(line.split()) <= 10 and bool(PREV_NEXT.search(line))
+
+
+NO_WARRANTY = re.compile(
+    r"^\W*(?:alle )?angaben ohne gewähr\W*$|^\W*(?:without guarantee|sans garantie|sin garantía)\W*$",
+    IGNORE_CASE,
+)
+
+
+def no_warranty(line: str) -> bool:
+    return bool(NO_WARRANTY.match(line))
+
+
+TEASER_BLOCK_X2 = re.compile(
+    TEASER_BLOCK_X.pattern[:-5]
+    + r"|lesen sie auch(?: \S+){0,4}|inhaltsverzeichnis|table of contents|contents|sommaire|índice|indice)\W*$",
+    IGNORE_CASE,
+)
+TAIL_X2 = re.compile(
+    TAIL_X.pattern[:-5]
+    + r"|empfohlene (?:beiträge|artikel)|top-themen(?: \S+){0,4}|más sobre(?: \S+){0,4}|weitere artikel zum thema|kommentierte artikel)\W*$",
+    IGNORE_CASE,
+)
+
 FURNITURE_LINE_RULES = (
     ("teaser", teaser_line),
     ("source", source_line),
@@ -179,6 +316,15 @@ FURNITURE_LINE_RULES = (
     ("prompt", prompt_intl),
     ("date", intl_date_line),
     ("image url", image_url_line),
+    ("paywall", paywall2_line),
+    ("newsletter", newsletter_any),
+    ("newsletter", short_newsletter),
+    ("follow prompt", follow_line),
+    ("click prompt", click_here),
+    ("consent notice", consent_line),
+    ("comment prompt", comment_prompt),
+    ("previous/next", prev_next),
+    ("disclaimer", no_warranty),
 )
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from pipelines.boilerplate import TAIL_X as TAIL_HEADINGS_INTL
-from pipelines.boilerplate import TEASER_BLOCK_X as TEASER_BLOCK_LABELS
+from pipelines.boilerplate import TAIL_X2 as TAIL_HEADINGS_INTL
+from pipelines.boilerplate import TEASER_BLOCK_X2 as TEASER_BLOCK_LABELS
 from pipelines.boilerplate import furniture_line_rule
 
 MONTH = (

@@ -2,7 +2,8 @@
 
 Elements are dropped when a word of their class or id (split on spaces, '-', '_' and camelCase)
 names furniture: captions and credits, share bars, newsletter boxes, related and promoted
-teasers, comments, author boxes, disclaimers and pull quotes. Guards keep the story: never the
+teasers, author boxes, disclaimers, pull quotes, tables of contents, cookie notices and text
+for screen readers only. Guards keep the story: never the
 html/body/main/article elements, never an element holding the <h1>, holding more than a
 quarter of the page's text, or a fifth of its long paragraphs.
 
@@ -22,11 +23,14 @@ FURNITURE_WORDS = {
     "caption": (
         r"(?:fig)?captions?|credits?|photo-?credits?|image-?credits?|copyright|bildunterschrift|bildnachweis|image-?source"
     ),
+    "caption2": (
+        r"(?:image|img|photo|picture|media|bild|figure)-?(?:description|desc|annotation|caption|legend|subtitle|credit)s?|bildtext|legend"
+    ),
+    "sronly": (r"visually-?hidden|sr-only|screen-?reader(?:-text|-only)?|a11y-hidden|offscreen"),
     "newsletter": (r"newsletters?|signup|sign-up|subscribe|subscription|optin|opt-in"),
     "related": (
         r"related|recirc(?:ulation)?|promos?|teasers?|recommended|recommendations?|also-?read|read-?also|further-?reading|trending|most-?(?:read|popular|viewed)|outbrain|taboola|more-?(?:stories|news|articles|from)|latest-?news"
     ),
-    "comment": (r"comments?|disqus|kommentare?|respond"),
     "byline": (
         r"bylines?|author-?(?:bio|box|info|card|details|profile)|about-?(?:the-?)?author|authorbox|contributors?"
     ),
@@ -34,6 +38,10 @@ FURNITURE_WORDS = {
     "pullquote": (r"pull-?quote|pullquote"),
     "share": (
         r"share|sharing|sharebar|share-?buttons?|social-?(?:links|share|media|icons|bar|buttons?)|addthis|sharethis"
+    ),
+    "toc": (r"toc|toc-?container|table-?of-?contents|ez-toc|inhaltsverzeichnis"),
+    "consent": (
+        r"cookies?|consent|gdpr|content-?blocker|cookie-?(?:banner|notice|consent)|privacy-?(?:banner|notice)"
     ),
 }
 FURNITURE = re.compile(

@@ -266,3 +266,22 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
     assert clean_author_names(["Mette Holm og Lars Berg"]) == ["Mette Holm", "Lars Berg"]
     (club,) = clean_author_names(["Förderverein e.V."], declared=True)
     assert club.startswith("Förderverein e.V")
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("Already a subscriber? Log in to continue reading.", "paywall"),
+        ("The best of our reporting, free in your inbox: the newsletter", "newsletter"),
+        ("Follow us on Instagram and TikTok for more", "follow prompt"),
+        ("Click here to see the full gallery", "click prompt"),
+        ("Click to load external content from a third-party provider (cookies)", "consent notice"),
+        ("Let us know in the comments below!", "comment prompt"),
+        ("Next article", "previous/next"),
+        ("Alle Angaben ohne Gewähr", "disclaimer"),
+    ],
+)
+def test_more_furniture_lines(line: str, rule: str) -> None:
+    from pipelines.boilerplate import furniture_line_rule
+
+    assert furniture_line_rule(line) == rule
