@@ -108,6 +108,8 @@ SENTENCE_ENDINGS = (*PROSE_ENDINGS, ":")  # "He said:" introduces a quote on the
 # Short lines repeat legitimately (product names, list items, "Watch:"); a long repeated
 # paragraph is a pull quote or a teaser printed twice.
 DUPLICATE_MIN_WORDS = 8
+REPEATED_RUN = 3
+FEW_REPEATS = 5
 
 
 def count_words(text: str) -> int:
@@ -270,6 +272,7 @@ def explain_cleanup(
     explained: list[tuple[str, str | None]] = []
     kept: list[str] = []
     kept_keys: set[str] = set()
+    droppable_repeats = repeats_to_drop(menu_free)
     total = sum(len(line) for line in menu_free) or 1
     seen_chars = 0
     cut: str | None = None
@@ -293,7 +296,8 @@ def explain_cleanup(
             cut = f"after tail heading {line[:40]!r}"
         elif in_tail and is_author_box_start(line, author_list):
             cut = f"author box from {line[:40]!r}"
-        reason = cut or line_rule(line, title, author_list, kept_keys)
+        repeated = _comparable(line) in kept_keys and _comparable(line) in droppable_repeats
+        reason = cut or ("duplicate" if repeated else line_rule(line, title, author_list))
         explained.append((line, reason))
         if not reason:
             kept.append(line)
@@ -302,7 +306,36 @@ def explain_cleanup(
     return explained
 
 
-def line_rule(line: str, title: str | None, authors: list[str], kept_keys: set[str]) -> str | None:
+def repeats_to_drop(lines: list[str]) -> set[str]:
+    """The repeated long lines that are furniture: a run of three or more repeated lines (the
+    story printed twice), or any repeat on a page with few of them (pull quotes). Pages that
+    repeat many scattered lines hold structured content (meal plans, schedules) and keep them;
+    table rows always stay."""
+    long_lines = [line for line in lines if len(line.split()) > 2]
+    seen: set[str] = set()
+    repeated: list[bool] = []
+    for line in long_lines:
+        key = _comparable(line)
+        repeated.append(key in seen and count_words(line) >= DUPLICATE_MIN_WORDS)
+        seen.add(key)
+    in_runs: set[str] = set()
+    start = 0
+    while start < len(repeated):
+        end = start
+        while end < len(repeated) and repeated[end]:
+            end += 1
+        if end - start >= REPEATED_RUN:
+            in_runs.update(_comparable(long_lines[index]) for index in range(start, end))
+        start = max(end, start + 1)
+    droppable = {
+        _comparable(line) for line, again in zip(long_lines, repeated, strict=True) if again
+    }
+    chosen = droppable if sum(repeated) <= FEW_REPEATS else in_runs
+    table_rows = {_comparable(line) for line in long_lines if line.startswith("|")}
+    return chosen - table_rows
+
+
+def line_rule(line: str, title: str | None, authors: list[str]) -> str | None:
     """The name of the rule that removes this line wherever it stands, or None."""
     if same_text(line, title):
         return "headline"
@@ -321,8 +354,6 @@ def line_rule(line: str, title: str | None, authors: list[str], kept_keys: set[s
     furniture = furniture_line_rule(line)
     if furniture:
         return furniture
-    if count_words(line) >= DUPLICATE_MIN_WORDS and _comparable(line) in kept_keys:
-        return "duplicate"
     return None
 
 

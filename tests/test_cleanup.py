@@ -285,3 +285,14 @@ def test_more_furniture_lines(line: str, rule: str) -> None:
     from pipelines.boilerplate import furniture_line_rule
 
     assert furniture_line_rule(line) == rule
+
+
+def test_a_story_printed_twice_loses_its_second_copy_but_repeated_list_items_stay() -> None:
+    third = "Commuters from the east bank said they would save an hour a day on their trips."
+    printed_twice = "\n".join([PARAGRAPH, SECOND, third, PARAGRAPH, SECOND, third])
+    assert clean_body(printed_twice) == "\n".join([PARAGRAPH, SECOND, third])
+    breakfast = "Breakfast: oatmeal with berries and a glass of fresh orange juice"
+    days = [f"Day {day}: a walk of {day} kilometres along the river path." for day in range(1, 8)]
+    plan = "\n".join(line for day in days for line in (day, breakfast))
+    # The same breakfast on seven days, between other lines: a plan, not a printing error.
+    assert clean_body(plan).count(breakfast) == 7
