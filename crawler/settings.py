@@ -19,6 +19,12 @@ ARCHIVE_LISTING_DEPTH = 1
 ARCHIVE_MIN_WORDS = 15
 # Dates before this day are taken for parsing accidents, not publication dates.
 ARCHIVE_EARLIEST_DATE = "1990-01-01"
+# Articles younger than this many days are fetched again on every run (stories get revised);
+# older ones only when their feed entry or sitemap lastmod says they changed. 0: never.
+ARCHIVE_RECHECK_DAYS = 2
+# The archive commits a batch of writes every so many items or seconds, and on close.
+ARCHIVE_COMMIT_EVERY = 100
+ARCHIVE_COMMIT_SECONDS = 2.0
 
 DOWNLOADER_MIDDLEWARES = {
     # Before RedirectMiddleware (600) sees the response: see crawler/middlewares.py.
