@@ -12,6 +12,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler.sites import SitesConfigError, load_sites, select_sites
 from pipelines.archive import ArchiveUnavailable, lock_archive, open_archive
+from pipelines.workers import WorkerSettingError, worker_count
 
 USAGE_ERROR = 2
 
@@ -24,9 +25,10 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         try:
             select_sites(load_sites(self.settings["ARCHIVE_SITES"]), opts.spargs.get("site"))
+            worker_count(self.settings.get("ARCHIVE_WORKERS"))
             lock = lock_archive(self.settings["ARCHIVE_DB"])
             open_archive(self.settings["ARCHIVE_DB"]).close()
-        except (SitesConfigError, ArchiveUnavailable) as error:
+        except (SitesConfigError, ArchiveUnavailable, WorkerSettingError) as error:
             print(f"Error: {error}", file=sys.stderr)
             self.exitcode = USAGE_ERROR
             return
