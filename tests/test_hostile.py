@@ -4,6 +4,7 @@ then the pure functions behind each decision, on tiny inputs."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,9 +141,12 @@ def test_the_hostile_crawl_finishes_cleanly(hostile: HostileCrawl) -> None:
         pytest.param(
             "/news/gzip-bomb.html",
             "fetch",
-            "Ignored response <200 {base}/news/gzip-bomb.html> because its body (65269 B"
-            " compressed, 1114112 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (1048576 B)"
-            " during decompression.",
+            # Sizes depend on the zlib build and Scrapy's chunking: only the limit is fixed.
+            re.compile(
+                r"Ignored response <200 {base}/news/gzip-bomb\.html> because its body \(\d+ B"
+                r" compressed, \d+ B decompressed so far\) exceeded DOWNLOAD_MAXSIZE"
+                rf" \({MAX_SIZE} B\) during decompression\."
+            ),
             id="gzip-bomb",
         ),
         pytest.param(
@@ -179,16 +183,24 @@ def test_the_hostile_crawl_finishes_cleanly(hostile: HostileCrawl) -> None:
         pytest.param(
             "/sitemap-bomb.xml.gz",
             "discover",
-            "sitemap: The number of bytes decompressed so far (1114112 B) exceeded the specified"
-            " maximum (1048576 B).",
+            re.compile(
+                r"sitemap: The number of bytes decompressed so far \(\d+ B\) exceeded the"
+                rf" specified maximum \({MAX_SIZE} B\)\."
+            ),
             id="sitemap-gzip-bomb",
         ),
     ],
 )
 def test_each_fault_leaves_a_failure_row_saying_why(
-    hostile: HostileCrawl, path: str, stage: str, reason: str
+    hostile: HostileCrawl, path: str, stage: str, reason: str | re.Pattern[str]
 ) -> None:
-    assert hostile.failure(path) == ("hostile", stage, reason.format(base=hostile.base))
+    site, found_stage, found_reason = hostile.failure(path)
+    assert (site, found_stage) == ("hostile", stage)
+    if isinstance(reason, re.Pattern):
+        pattern = reason.pattern.replace("{base}", re.escape(hostile.base))
+        assert re.fullmatch(pattern, found_reason), found_reason
+    else:
+        assert found_reason == reason.format(base=hostile.base)
     assert not hostile.rows("select url from articles where url = ?", (hostile.base + path,))
 
 
