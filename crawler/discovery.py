@@ -57,9 +57,10 @@ class SitemapDocument:
 def read_feed(body: bytes, url: str) -> list[Lead]:
     """Entries of an RSS or Atom feed, relative links resolved against the feed's URL."""
     parsed = feedparser.parse(body, response_headers={"content-location": url})
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        problem = parsed.get("bozo_exception") or "no feed elements found"
-        raise DiscoveryError(f"not a readable RSS or Atom feed: {problem}")
+    if not parsed.entries:
+        problem = feed_problem(parsed)
+        if problem:
+            raise DiscoveryError(f"not a readable RSS or Atom feed: {problem}")
     leads = []
     for entry in parsed.entries:
         link = entry.get("link") or _alternate_link(entry)
@@ -84,6 +85,17 @@ def read_feed(body: bytes, url: str) -> list[Lead]:
             )
         )
     return leads
+
+
+def feed_problem(parsed: feedparser.FeedParserDict) -> str | None:
+    """Why a parse without entries is no feed, or None for a feed that is merely empty."""
+    problem = parsed.get("bozo_exception")
+    # We pass no Content-Type, so feedparser always notes its absence: not the feed's fault.
+    if isinstance(problem, feedparser.NonXMLContentType):
+        problem = None
+    if not parsed.get("version"):
+        return f"no RSS or Atom elements found{f' ({problem})' if problem else ''}"
+    return str(problem) if problem else None
 
 
 def read_sitemap(body: bytes) -> SitemapDocument:

@@ -36,7 +36,12 @@ ARCHIVE_COMMIT_SECONDS = 2.0
 DOWNLOADER_MIDDLEWARES = {
     # Before RedirectMiddleware (600) sees the response: see crawler/middlewares.py.
     "crawler.middlewares.OffsiteRedirects": 650,
+    "crawler.middlewares.RedirectLoops": 640,
+    # After HttpCompressionMiddleware (590) has decompressed the body.
+    "crawler.middlewares.FalseUtf16Claims": 100,
 }
+# Only web pages: a feed, sitemap or redirect naming file:, data:, s3: or ftp: is never fetched.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractStage": 100,

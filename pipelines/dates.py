@@ -3,6 +3,10 @@
 A wrong date is worse than no date, so a candidate is only taken when it parses and is
 plausible: not after the fetch (with a little slack for clocks and time zones) and not before
 ARCHIVE_EARLIEST_DATE. Candidates are tried from the most trusted source down.
+
+A relative date ("5 minutes ago", "Updated 3 hours ago") counts back from the fetch time, even
+when it is the page's only date: published_raw keeps the words, so the archive shows that the
+date was relative. A relative date that points after the fetch ("in 5 minutes") is rejected.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def normalise_published_date(
     )
     if has_time:
         moment = parsed.astimezone(UTC)
-        if moment > fetched_at + DATETIME_SLACK:
+        if moment > fetched_at + _datetime_slack(raw):
             raise DateRejected(f"{raw!r} is in the future (after the fetch at {_iso(fetched_at)})")
         if moment.date() < earliest:
             raise DateRejected(f"{raw!r} is before {earliest.isoformat()}")
@@ -180,6 +184,12 @@ def _unconfirmed_new_year(candidate: ChosenDate, usable: list[ChosenDate]) -> bo
     return not any(
         other.value[:10] == candidate.value[:10] for other in usable if other is not candidate
     )
+
+
+def _datetime_slack(raw: str) -> timedelta:
+    """Slack for clocks and time zones, for a date that names its year; a relative one ("in 5
+    minutes", "5 minutes from now") is counted from the fetch itself, so it gets none."""
+    return DATETIME_SLACK if YEAR.search(raw) else timedelta(0)
 
 
 def _latest_plausible_day(raw: str, fetched_at: datetime, timezone: str | None) -> date:

@@ -15,6 +15,7 @@ from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -39,6 +40,8 @@ from pipelines.titles import choose_title
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 BYLINE_ZONE_CHARS = 600
+# What libxml2 logs when it stops reading a document it finds too deep or too large.
+PARSER_LIMIT = re.compile(r"XML_PARSE_HUGE|huge|excessive depth|resource limit", re.IGNORECASE)
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
 
 
@@ -75,6 +78,9 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     """Extract one article; raise ExtractionError when there is no article text to keep."""
     if not html.strip():
         raise ExtractionError("the page is empty")
+    problem = parser_limit_problem(html)
+    if problem:
+        raise ExtractionError(problem)
     tree = load_html(html)
     if tree is None:
         raise ExtractionError("the page could not be parsed as HTML")
@@ -149,6 +155,34 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         published=published,
         modified=list(page.modified),
     )
+
+
+def parser_limit_problem(html: str) -> str | None:
+    """Why the HTML parser would cut this page short, or None when it reads all of it.
+
+    Past 256 levels of nesting, or in a text run over 10 MB, libxml2 stops reading and raises
+    nothing: the article would be archived truncated or found empty. Only its error log says
+    so, so the page is parsed as trafilatura parses it and the log is read."""
+    parser = lxml_html.HTMLParser(
+        collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+    )
+    try:
+        lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None  # nothing to read at all; load_html says so below
+    for entry in parser.error_log:
+        if entry.type_name != "ERR_RESOURCE_LIMIT" and not PARSER_LIMIT.search(entry.message):
+            continue
+        if "depth" in entry.message.lower():
+            return (
+                "the page's HTML is nested deeper than the parser reads (256 levels); "
+                "its text would be cut short"
+            )
+        return (
+            f"the HTML parser stops part-way through the page ({entry.message.strip()}); "
+            "its text would be cut short"
+        )
+    return None
 
 
 def choose_authors(

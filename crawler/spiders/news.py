@@ -8,13 +8,20 @@ Whatever fails on the way becomes a PageFailure item, so the archive says what a
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadTimeoutError
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -32,12 +39,12 @@ from crawler.discovery import (
 )
 from crawler.incremental import conditional_headers, fetch_reason
 from crawler.items import Article, PageFailure, PageNotModified
-from crawler.middlewares import OffsiteRedirectError
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
 from pipelines.archive import SeenUrl, read_seen_urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+TOO_LARGE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
 
 
 class NewsSpider(Spider):
@@ -111,6 +118,9 @@ class NewsSpider(Spider):
             yield self.failure(response.url, site, "discover", f"sitemap: {error}")
             return
         for url in document.sitemaps:
+            if canonicalise_url(url) == canonicalise_url(response.url):
+                self.crawler.stats.inc_value("discover/sitemap_refers_to_itself")
+                continue
             if site.allows_url(url):
                 yield Request(
                     url, self.parse_sitemap, errback=self.discovery_failed, meta={"site": site.name}
@@ -142,6 +152,10 @@ class NewsSpider(Spider):
 
     def follow_lead(self, site: Site, lead: Lead, *, source: str) -> Iterator[Any]:
         url = canonicalise_url(lead.url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            # javascript:, mailto:, file:, data: ... are no pages: never requested.
+            self.crawler.stats.inc_value("discover/not_web_links")
+            return
         if not site.allows_url(url):
             self.crawler.stats.inc_value("discover/outside_domains")
             yield self.failure(
@@ -250,7 +264,8 @@ class NewsSpider(Spider):
     def request_failure(self, failure: Failure, stage: str) -> PageFailure:
         request = failure.request  # type: ignore[attr-defined]
         site = self.site_of(request)
-        return self.failure(request.url, site, stage, describe_failure(failure))
+        reason = describe_failure(failure, max_size=self.max_sitemap_size)
+        return self.failure(request.url, site, stage, reason)
 
     def failure(self, url: str, site: Site, stage: str, reason: str) -> PageFailure:
         self.logger.info("Not archived: %s (%s: %s)", url, stage, reason)
@@ -294,16 +309,43 @@ def unusable_page(response: Response) -> str | None:
     return None
 
 
-def describe_failure(failure: Failure) -> str:
+def describe_failure(failure: Failure, *, max_size: int = 0) -> str:
     error = failure.value
     if isinstance(error, HttpError):
         response = error.response
+        retry_after = (response.headers.get(b"Retry-After") or b"").decode("latin-1").strip()
+        if retry_after:
+            return f"HTTP {response.status} (Retry-After: {retry_after})"
         return f"HTTP {response.status}"
     message = str(error) or type(error).__name__
     if "robots.txt" in message:
         return "forbidden by robots.txt"
-    if isinstance(error, OffsiteRedirectError):
-        return message
     if isinstance(error, DownloadTimeoutError | TimeoutError | defer.TimeoutError):
         return f"timed out: {message} (the limit is the DOWNLOAD_TIMEOUT setting)"
+    if isinstance(error, DownloadCancelledError):
+        return too_large(str(error), max_size)
+    if isinstance(error, DownloadFailedError):
+        return f"connection failed: {connection_problem(error)}"
+    if isinstance(error, IgnoreRequest):
+        return message  # ours and Scrapy's say what happened and which setting applies
     return f"{type(error).__name__}: {message}"
+
+
+def too_large(message: str, max_size: int) -> str:
+    """Scrapy cancels a download over DOWNLOAD_MAXSIZE, saying so only when it was announced."""
+    announced = TOO_LARGE.search(message)
+    if announced:
+        return (
+            f"too large: the server announced {announced[1]} bytes, "
+            f"over DOWNLOAD_MAXSIZE ({announced[2]} bytes)"
+        )
+    if message:
+        return f"download cancelled: {message}"
+    return f"too large: stopped after DOWNLOAD_MAXSIZE ({max_size} bytes)"
+
+
+def connection_problem(error: DownloadFailedError) -> str:
+    """What Twisted says went wrong, instead of the repr of a list of Failure objects."""
+    reasons = getattr(error.__cause__, "reasons", None) or []
+    found = [f"{type(reason.value).__name__}: {reason.value}" for reason in reasons]
+    return "; ".join(found) or str(error)
