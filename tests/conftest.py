@@ -38,9 +38,7 @@ class CrawlRun:
         return int(match.group(1)) if match else 0
 
 
-def run_crawl(
-    sites_file: Path, db_path: Path, *args: str, requested: list[str] | None = None, **settings: str
-) -> CrawlRun:
+def crawl_command(sites_file: Path, db_path: Path, *args: str, **settings: str) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "news", *args]
     for name, value in {
         **TEST_SETTINGS,
@@ -49,11 +47,32 @@ def run_crawl(
         **settings,
     }.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return command
+
+
+CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_crawl(
+    sites_file: Path, db_path: Path, *args: str, requested: list[str] | None = None, **settings: str
+) -> CrawlRun:
+    command = crawl_command(sites_file, db_path, *args, **settings)
     process = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
+        command, cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True, timeout=120, check=False
     )
     return CrawlRun(process.returncode, process.stderr, list(requested or []), db_path)
+
+
+def start_crawl(sites_file: Path, db_path: Path, log: Path, **settings: str) -> subprocess.Popen:
+    """A crawl running in the background, its log written to `log`."""
+    with log.open("w") as output:
+        return subprocess.Popen(
+            crawl_command(sites_file, db_path, **settings),
+            cwd=REPO,
+            env=CRAWL_ENV,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @pytest.fixture(scope="session")

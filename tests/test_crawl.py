@@ -4,6 +4,7 @@ row by row in SQLite."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -330,3 +331,22 @@ def test_a_crawl_overlapping_another_on_the_same_archive_stops_at_once(tmp_path:
     assert "is writing to the archive" in run.log
     assert "Traceback" not in run.log
     assert run_crawl(sites_file, tmp_path / "archive.db").returncode == 0
+
+
+def test_the_worker_pool_changes_nothing_in_what_is_archived(
+    crawled: CrawlRun, local_site: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    base, _ = local_site
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(sites_toml(base))
+    inline = run_crawl(sites_file, tmp_path / "inline.db", ARCHIVE_WORKERS="0")
+    assert inline.returncode == 0, inline.log[-3000:]
+    assert "worker processes" not in inline.log
+    assert "Extracting in 2 worker processes" in crawled.log or os.cpu_count() != 2
+    columns = "url, site, title, text, authors, published_at, modified_at, published_raw, "
+    columns += "language, description, tags, image, sitename, word_count, content_hash"
+    sql = f"select {columns} from articles order by url"
+    assert rows(inline.db_path, sql) == rows(crawled.db_path, sql)
+    failures = "select url, stage, reason from failures order by url, reason"
+    first_run = "select url, stage, reason from failures where crawl_id = 1 order by url, reason"
+    assert rows(inline.db_path, failures) == rows(crawled.db_path, first_run) != []
