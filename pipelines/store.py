@@ -12,13 +12,16 @@ run is a `crawls` row with per-site counts in `crawl_sites`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 from sqlite_utils import Database
 from twisted.internet import task
 
@@ -41,6 +44,12 @@ logger = logging.getLogger(__name__)
 
 # Outcomes of archive_article, as counted per site in crawl_sites.
 SITE_COUNT_OF_OUTCOME = {"inserted": "archived", "updated": "updated", "unchanged": "unchanged"}
+
+
+class ArchiveFull(DropItem):
+    """The disk holding the archive filled up mid-crawl: the crawl stops, nothing is lost."""
+
+    stage = "store"
 
 
 def article_row(item: Article) -> dict[str, Any]:
@@ -72,6 +81,12 @@ def site_counts(stats: dict[str, Any], sites: list[str]) -> dict[str, dict[str, 
     }
 
 
+def stop(crawler: Crawler, reason: str) -> None:
+    """Close the spider from inside a pipeline, as Scrapy's CloseSpider does from a callback."""
+    assert crawler.engine is not None
+    deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+
+
 class StoreStage:
     """Pipeline stage: write articles and failures to the archive given by ARCHIVE_DB."""
 
@@ -82,8 +97,11 @@ class StoreStage:
         *,
         commit_every: int = 100,
         commit_seconds: float = 2.0,
+        stop_crawl: Callable[[str], None] | None = None,
     ) -> None:
         self.path = path
+        self.stop_crawl = stop_crawl
+        self.full = False
         self.stats = stats
         self.commit_every = max(1, commit_every)
         self.commit_seconds = commit_seconds
@@ -105,6 +123,7 @@ class StoreStage:
             stats=crawler.stats,
             commit_every=settings.getint("ARCHIVE_COMMIT_EVERY"),
             commit_seconds=settings.getfloat("ARCHIVE_COMMIT_SECONDS"),
+            stop_crawl=lambda reason: stop(crawler, reason),
         )
         crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(stage.item_error, signal=signals.item_error)
@@ -134,7 +153,10 @@ class StoreStage:
         self.flush()
         if self.crawl_id is not None and self.stats is not None:
             counts = site_counts(self.stats.get_stats(), self.sites)
-            finish_crawl(self.db, self.crawl_id, reason, counts)
+            try:
+                finish_crawl(self.db, self.crawl_id, reason, counts)
+            except sqlite3.OperationalError as error:
+                logger.error("Could not record the end of the crawl in the archive: %s", error)
         self.db.close()
         self.db = None
 
@@ -151,13 +173,13 @@ class StoreStage:
         return item
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
-        if isinstance(item, Article):
+        if isinstance(item, Article) and not self.full:
             stage = getattr(exception, "stage", "pipeline")
             self._record(PageFailure(item.url, item.site, stage, str(exception)))
 
     def item_error(self, item: Any, failure: Any) -> None:
         """A bug or a library crash on one page: keep a record, the crawl goes on."""
-        if isinstance(item, Article):
+        if isinstance(item, Article) and not self.full:
             error = failure.value
             reason = f"internal error: {type(error).__name__}: {error}"
             self._record(PageFailure(item.url, item.site, "pipeline", reason))
@@ -165,7 +187,11 @@ class StoreStage:
     def flush(self) -> None:
         """Commit the open batch, if any."""
         if self.db is not None and self.db.conn.in_transaction:
-            self.db.conn.commit()
+            try:
+                self.db.conn.commit()
+            except sqlite3.OperationalError as error:
+                self.db.conn.rollback()
+                self._disk_full(error)
         self.pending = 0
 
     def _archive_article(self, item: Article) -> None:
@@ -203,14 +229,35 @@ class StoreStage:
 
     def _write(self, write: Any) -> None:
         db = self._archive()
-        if not db.conn.in_transaction:
-            db.execute("BEGIN IMMEDIATE")
-            self.batch_started = time.monotonic()
-        with db.atomic():
-            write(db)
+        if self.full:
+            raise ArchiveFull("not archived: the archive's disk is full")
+        try:
+            if not db.conn.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+                self.batch_started = time.monotonic()
+            with db.atomic():
+                write(db)
+        except sqlite3.OperationalError as error:
+            self._disk_full(error)
+            raise ArchiveFull("not archived: the archive's disk is full") from None
         self.pending += 1
         if self.pending >= self.commit_every:
             self.flush()
+
+    def _disk_full(self, error: sqlite3.OperationalError) -> None:
+        """Stop the crawl when the disk is full; anything else is a bug to raise."""
+        if "full" not in str(error):
+            raise error
+        if not self.full:
+            self.full = True
+            logger.error(
+                "The disk holding the archive %s is full (%s): the crawl stops. What was "
+                "committed is intact; free some space and run again to fetch the rest.",
+                self.path,
+                error,
+            )
+            if self.stop_crawl is not None:
+                self.stop_crawl("archive_disk_full")
 
     def _flush_if_due(self) -> None:
         if self.pending and time.monotonic() - self.batch_started >= self.commit_seconds:

@@ -22,7 +22,7 @@ from pipelines.archive import (
     record_failure,
     start_crawl,
 )
-from pipelines.store import StoreStage, article_row, site_counts
+from pipelines.store import ArchiveFull, StoreStage, article_row, site_counts
 
 
 def article(**fields: object) -> Article:
@@ -251,3 +251,34 @@ def test_a_nearly_full_disk_is_refused_at_open(
     monkeypatch.setattr(archive, "MIN_FREE_BYTES", 2**62)
     with pytest.raises(ArchiveUnavailable, match=r"is full or nearly so .* free some space"):
         open_archive(tmp_path / "archive.db")
+
+
+def test_a_disk_that_fills_up_mid_crawl_stops_the_crawl_and_keeps_what_was_committed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "archive.db"
+    stops: list[str] = []
+    stage = StoreStage(str(path), commit_every=1, commit_seconds=0, stop_crawl=stops.append)
+    stage.open_spider()
+    assert stage.db is not None
+    pages = stage.db.execute("pragma page_count").fetchone()[0]
+    # SQLite's own "database or disk is full", as a full disk gives it.
+    stage.db.execute(f"pragma max_page_count = {pages + 8}")
+    long_text = "The ferry is back on the river and commuters cheered loudly.\n" * 200
+    archived = 0
+    for number in range(100):
+        try:
+            stage.process_item(article(url=f"https://ex.com/news/{number}.html", text=long_text))
+        except ArchiveFull:
+            break
+        archived += 1
+    else:
+        pytest.fail("the archive never filled up")
+    assert stops == ["archive_disk_full"]
+    with pytest.raises(ArchiveFull):
+        stage.process_item(article(url="https://ex.com/news/later.html"))
+    assert stops == ["archive_disk_full"]
+    stage.close_spider()
+    reader = sqlite3.connect(path)
+    assert reader.execute("pragma integrity_check").fetchone()[0] == "ok"
+    assert reader.execute("select count(*) from articles").fetchone()[0] == archived > 0
