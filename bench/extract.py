@@ -11,6 +11,7 @@ so two runs can be diffed page by page. Skips with a message when the corpora ar
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gzip
 import json
 import statistics
@@ -88,13 +89,22 @@ def run_morgue(page: Page, extract: ExtractStage, dates: DatesStage) -> Predicti
     item = Article(url=page.url, site="bench", html=page.html, fetched_at=page.fetched_at)
     started = time.perf_counter()
     try:
-        item = dates.process_item(extract.process_item(item))
+        item = STAGES_LOOP.run_until_complete(both_stages(item, extract, dates))
     except ArticleRejected:
         return Prediction(seconds=time.perf_counter() - started)
     seconds = time.perf_counter() - started
     return Prediction(
         item.text, item.title, item.authors, item.published_at, item.published_raw, seconds
     )
+
+
+# The stages run inline here (no worker pool): one event loop drives their coroutines.
+STAGES_LOOP = asyncio.new_event_loop()
+
+
+async def both_stages(item: Article, extract: ExtractStage, dates: DatesStage) -> Article:
+    extracted = await extract.process_item(item)
+    return await dates.process_item(extracted)
 
 
 def run_trafilatura(page: Page) -> Prediction:

@@ -6,7 +6,9 @@ Pure functions from bytes or URLs to entries, so they are tested without a crawl
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -41,6 +43,8 @@ class Lead:
     title: str | None = None
     dates: list[DateCandidate] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    # When the feed or sitemap says the page last changed (UTC, the archive's format).
+    updated: str | None = None
 
 
 @dataclass
@@ -75,6 +79,8 @@ def read_feed(body: bytes, url: str) -> list[Lead]:
                 title=(entry.get("title") or "").strip() or None,
                 dates=dates,
                 authors=[name for name in authors if name],
+                # Not entry.get: feedparser would answer with the published date instead.
+                updated=_struct_time_text(dict.get(entry, "updated_parsed")),
             )
         )
     return leads
@@ -106,7 +112,7 @@ def read_sitemap(body: bytes) -> SitemapDocument:
         if kind == "sitemapindex":
             document.sitemaps.append(loc)
             continue
-        lead = Lead(url=loc)
+        lead = Lead(url=loc, updated=w3c_datetime_text(_child_text(element, "lastmod")))
         news = _child(element, "news")
         if news is not None:
             lead.title = _child_text(news, "title")
@@ -115,6 +121,24 @@ def read_sitemap(body: bytes) -> SitemapDocument:
                 lead.dates.append(DateCandidate(published, "sitemap"))
         document.leads.append(lead)
     return document
+
+
+def w3c_datetime_text(raw: str | None) -> str | None:
+    """A sitemap's W3C datetime (`2024-05-01`, `2024-05-01T10:00:00+02:00`) as UTC text."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _struct_time_text(value: time.struct_time | None) -> str | None:
+    """feedparser's parsed dates are UTC struct_times."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", value) if value else None
 
 
 def looks_like_article_url(url: str) -> bool:

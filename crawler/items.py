@@ -28,6 +28,9 @@ class Article:
     hint_title: str | None = None
     hint_dates: list[DateCandidate] = field(default_factory=list)
     hint_authors: list[str] = field(default_factory=list)
+    # The response's validators, kept for a conditional request on the next run.
+    etag: str | None = None
+    last_modified: str | None = None
 
     # Set by the extract stage.
     title: str | None = None
@@ -60,3 +63,12 @@ class PageFailure:
     site: str | None
     stage: str
     reason: str
+
+
+@dataclass
+class PageNotModified:
+    """An article fetched again that the server says has not changed since (HTTP 304)."""
+
+    url: str
+    site: str
+    fetched_at: str

@@ -19,6 +19,19 @@ ARCHIVE_LISTING_DEPTH = 1
 ARCHIVE_MIN_WORDS = 15
 # Dates before this day are taken for parsing accidents, not publication dates.
 ARCHIVE_EARLIEST_DATE = "1990-01-01"
+# Articles younger than this many days are fetched again on every run (stories get revised);
+# older ones only when their feed entry or sitemap lastmod says they changed. 0: never.
+ARCHIVE_RECHECK_DAYS = 2
+# Extraction and date parsing run in this many worker processes ("auto": one per core), so
+# downloads go on meanwhile; 0 runs them inline. A page whose work takes longer than the
+# timeout (seconds) becomes a failures row and its worker is replaced; workers are renewed
+# after so many pages, which keeps memory flat on long crawls.
+ARCHIVE_WORKERS = "auto"
+ARCHIVE_WORKER_TIMEOUT = 20.0
+ARCHIVE_WORKER_MAX_TASKS = 500
+# The archive commits a batch of writes every so many items or seconds, and on close.
+ARCHIVE_COMMIT_EVERY = 100
+ARCHIVE_COMMIT_SECONDS = 2.0
 
 DOWNLOADER_MIDDLEWARES = {
     # Before RedirectMiddleware (600) sees the response: see crawler/middlewares.py.

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import Article, DateCandidate
+from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 logger = logging.getLogger(__name__)
 
@@ -292,19 +293,36 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class DatesStage:
-    """Pipeline stage: choose and normalise published_at and modified_at."""
+def choose_article_dates(
+    published: list[DateCandidate], modified: list[DateCandidate], options: dict[str, Any]
+) -> tuple[ChosenDate | None, list[str], ChosenDate | None]:
+    """The published date (and why other candidates were set aside), and the modified one."""
+    published_choice, reasons = choose_date(published, **options)
+    modified_choice, _ = choose_date(modified, **options)
+    return published_choice, reasons, modified_choice
 
-    def __init__(self, earliest: date, stats: StatsCollector | None = None) -> None:
+
+class DatesStage:
+    """Pipeline stage: choose and normalise published_at and modified_at.
+
+    dateparser runs in the crawl's worker processes (a single string can take seconds) unless
+    ARCHIVE_WORKERS is 0. An article whose dates could not be read there is still archived,
+    without dates, and counted.
+    """
+
+    def __init__(
+        self, earliest: date, stats: StatsCollector | None = None, pool: PagePool | None = None
+    ) -> None:
         self.earliest = earliest
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         earliest = date.fromisoformat(crawler.settings.get("ARCHIVE_EARLIEST_DATE"))
-        return cls(earliest=earliest, stats=crawler.stats)
+        return cls(earliest=earliest, stats=crawler.stats, pool=pool_for(crawler))
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         fetched_at = datetime.fromisoformat(item.fetched_at.replace("Z", "+00:00"))
@@ -319,7 +337,18 @@ class DatesStage:
             "earliest": self.earliest,
             "language_tag": item.language_tag or item.site_language,
         }
-        published, reasons = choose_date(item.published_candidates, **options)
+        candidates = (item.published_candidates, item.modified_candidates, options)
+        try:
+            if self.pool is None:
+                published, reasons, modified = choose_article_dates(*candidates)
+            else:
+                published, reasons, modified = await self.pool.run(
+                    choose_article_dates, *candidates
+                )
+        except WorkerFailed as error:
+            logger.warning("%s: dates not read: %s", item.url, error)
+            self._count(f"dates/{type(error).__name__}")
+            return item
         if published is not None:
             item.published_at, item.published_raw = published.value, published.raw
             self._count(f"dates/published_from/{published.source}")
@@ -328,7 +357,6 @@ class DatesStage:
         for reason in reasons:
             self._count("dates/rejected")
             logger.debug("%s: date candidate not used: %s", item.url, reason)
-        modified, _ = choose_date(item.modified_candidates, **options)
         if modified is not None and (
             item.published_at is None or modified.value >= item.published_at
         ):

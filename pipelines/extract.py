@@ -36,6 +36,7 @@ from pipelines.cleanup import (
 from pipelines.metadata import PageMetadata, read_page_metadata
 from pipelines.prune import merge_split_body, prune_furniture
 from pipelines.titles import choose_title
+from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 BYLINE_ZONE_CHARS = 600
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
@@ -258,27 +259,47 @@ def _absolute(base: str, url: str | None) -> str | None:
 
 
 class ExtractStage:
-    """Pipeline stage: fill an Article's fields from its HTML, or reject it with the reason."""
+    """Pipeline stage: fill an Article's fields from its HTML, or reject it with the reason.
+
+    The work runs in the crawl's worker processes (pipelines/workers.py) unless
+    ARCHIVE_WORKERS is 0.
+    """
 
     DEFAULT_MIN_WORDS = 15
 
-    def __init__(self, min_words: int, stats: StatsCollector | None = None) -> None:
+    def __init__(
+        self, min_words: int, stats: StatsCollector | None = None, pool: PagePool | None = None
+    ) -> None:
         self.min_words = min_words
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(min_words=crawler.settings.getint("ARCHIVE_MIN_WORDS"), stats=crawler.stats)
+        return cls(
+            min_words=crawler.settings.getint("ARCHIVE_MIN_WORDS"),
+            stats=crawler.stats,
+            pool=pool_for(crawler),
+        )
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
         try:
-            extraction = extract_article(item.html, item.url, min_words=self.min_words)
+            if self.pool is None:
+                extraction = extract_article(item.html, item.url, min_words=self.min_words)
+            else:
+                extraction = await self.pool.run(
+                    extract_article, item.html, item.url, min_words=self.min_words
+                )
         except ExtractionError as error:
             self._count("extract/rejected")
             raise ArticleRejected("extract", str(error)) from None
+        except WorkerFailed as error:
+            self._count(f"extract/{type(error).__name__}")
+            raise ArticleRejected("extract", str(error)) from None
         apply_extraction(item, extraction)
+        item.html = ""  # not needed any more; items wait in queues, keep them small
         self._count("extract/ok")
         if not item.authors:
             self._count("extract/no_authors")

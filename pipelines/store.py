@@ -1,117 +1,46 @@
-"""The store stage: articles upserted into SQLite on their canonical URL, failures recorded.
+"""The store stage: articles upserted into the archive on their canonical URL, failures recorded.
 
-The schema is code (sqlite-utils migrations), applied at start; applying it twice is a no-op.
+Writes are batched: one transaction per ARCHIVE_COMMIT_EVERY items or ARCHIVE_COMMIT_SECONDS,
+whichever comes first, and on close. A killed crawl loses at most the open batch, and since the
+batch's seen_urls marks go with it, the next run fetches those pages again.
+
 Every page that was requested or fetched but not archived leaves a `failures` row, whichever
-stage gave up on it, including pages dropped by an earlier stage (via Scrapy's signals).
+stage gave up on it, including pages dropped by an earlier stage (via Scrapy's signals). Each
+run is a `crawls` row with per-site counts in `crawl_sites`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import sqlite3
-from datetime import UTC, datetime
-from pathlib import Path
+import time
 from typing import Any, Self
 
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from twisted.internet import task
 
-from crawler.items import Article, PageFailure
+from crawler.items import Article, PageFailure, PageNotModified
+from pipelines.archive import (
+    SITE_COUNTS,
+    ArchiveUnavailable,
+    archive_article,
+    content_hash,
+    finish_crawl,
+    mark_seen,
+    open_archive,
+    record_failure,
+    start_crawl,
+    utc_now,
+)
 from pipelines.cleanup import count_words
 
 logger = logging.getLogger(__name__)
 
-migrations = Migrations("morgue")
-
-
-@migrations()
-def m001_create_articles(db: Database) -> None:
-    db["articles"].create(  # type: ignore[union-attr]
-        {
-            "url": str,
-            "site": str,
-            "title": str,
-            "text": str,
-            "authors": str,
-            "published_at": str,
-            "modified_at": str,
-            "published_raw": str,
-            "language": str,
-            "description": str,
-            "tags": str,
-            "image": str,
-            "sitename": str,
-            "word_count": int,
-            "fetched_at": str,
-            "content_hash": str,
-        },
-        pk="url",
-        not_null={"site", "fetched_at"},
-        defaults={"authors": "[]", "tags": "[]"},
-    )
-    db["articles"].create_index(["site", "published_at"])  # type: ignore[union-attr]
-    db["articles"].create_index(["published_at"])  # type: ignore[union-attr]
-
-
-@migrations()
-def m002_create_failures(db: Database) -> None:
-    db["failures"].create(  # type: ignore[union-attr]
-        {"id": int, "url": str, "site": str, "stage": str, "reason": str, "at": str},
-        pk="id",
-        not_null={"url", "stage", "reason", "at"},
-    )
-    db["failures"].create_index(["url"])  # type: ignore[union-attr]
-    db["failures"].create_index(["at"])  # type: ignore[union-attr]
-
-
-@migrations()
-def m003_articles_search(db: Database) -> None:
-    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")  # type: ignore[union-attr]
-
-
-class ArchiveUnavailable(RuntimeError):
-    """The archive file cannot be opened for writing; the message says what to do."""
-
-
-def open_archive(path: str | Path) -> Database:
-    """Open (creating if needed) and migrate the archive; fail early with a usable message."""
-    path = Path(path)
-    hint = "choose another path with -s ARCHIVE_DB=path/to/archive.db"
-    if path.parent.exists() and not path.parent.is_dir():
-        raise ArchiveUnavailable(
-            f"cannot create the archive {path}: {path.parent} is a file, not a folder; {hint}"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ArchiveUnavailable(
-            f"cannot create the folder for the archive {path}: {error.strerror}; {hint}"
-        ) from None
-    if path.is_dir():
-        raise ArchiveUnavailable(f"the archive path {path} is a folder, not a file; {hint}")
-    try:
-        db = Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
-        db.execute("PRAGMA busy_timeout = 30000")
-        db.enable_wal()
-        migrations.apply(db)
-        # Take the write lock once, so a read-only file fails now rather than mid-crawl.
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
-    except sqlite3.DatabaseError as error:
-        raise ArchiveUnavailable(
-            f"cannot write to the archive {path}: {error}; check that the file is an SQLite "
-            f"database you may write to and that the disk is not full, or {hint}"
-        ) from None
-    return db
-
-
-def content_hash(title: str | None, text: str) -> str:
-    return hashlib.sha256(f"{title or ''}\n{text}".encode()).hexdigest()
+# Outcomes of archive_article, as counted per site in crawl_sites.
+SITE_COUNT_OF_OUTCOME = {"inserted": "archived", "updated": "updated", "unchanged": "unchanged"}
 
 
 def article_row(item: Article) -> dict[str, Any]:
@@ -135,74 +64,90 @@ def article_row(item: Article) -> dict[str, Any]:
     }
 
 
-def archive_article(db: Database, row: dict[str, Any]) -> str:
-    """Insert or update one article; say which: "inserted", "updated" or "unchanged"."""
-    existing = db.execute(
-        "select content_hash from articles where url = ?", [row["url"]]
-    ).fetchone()
-    with db.atomic():
-        if existing is None:
-            db["articles"].insert(row)  # type: ignore[union-attr]
-            return "inserted"
-        if existing[0] == row["content_hash"]:
-            db.execute(
-                "update articles set fetched_at = ? where url = ?", [row["fetched_at"], row["url"]]
-            )
-            return "unchanged"
-        db["articles"].upsert(row, pk="url")  # type: ignore[union-attr]
-        return "updated"
-
-
-def record_failure(db: Database, failure: PageFailure, at: str | None = None) -> None:
-    with db.atomic():
-        db["failures"].insert(  # type: ignore[union-attr]
-            {
-                "url": failure.url,
-                "site": failure.site,
-                "stage": failure.stage,
-                "reason": failure.reason,
-                "at": at or utc_now(),
-            }
-        )
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def site_counts(stats: dict[str, Any], sites: list[str]) -> dict[str, dict[str, int]]:
+    """The per-site counters (stats named sites/<site>/<count>) of a crawl."""
+    return {
+        site: {name: int(stats.get(f"sites/{site}/{name}", 0)) for name in SITE_COUNTS}
+        for site in sites
+    }
 
 
 class StoreStage:
     """Pipeline stage: write articles and failures to the archive given by ARCHIVE_DB."""
 
-    def __init__(self, path: str, stats: StatsCollector | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        stats: StatsCollector | None = None,
+        *,
+        commit_every: int = 100,
+        commit_seconds: float = 2.0,
+    ) -> None:
         self.path = path
         self.stats = stats
+        self.commit_every = max(1, commit_every)
+        self.commit_seconds = commit_seconds
         self.db: Database | None = None
+        self.crawl_id: int | None = None
+        self.sites: list[str] = []
+        self.pending = 0
+        self.batch_started = 0.0
+        self.flusher: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        path = crawler.settings.get("ARCHIVE_DB")
+        settings = crawler.settings
+        path = settings.get("ARCHIVE_DB")
         if not path:
             raise NotConfigured("ARCHIVE_DB is empty: no archive to write to")
-        stage = cls(path, stats=crawler.stats)
+        stage = cls(
+            path,
+            stats=crawler.stats,
+            commit_every=settings.getint("ARCHIVE_COMMIT_EVERY"),
+            commit_seconds=settings.getfloat("ARCHIVE_COMMIT_SECONDS"),
+        )
         crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(stage.item_error, signal=signals.item_error)
+        crawler.signals.connect(stage.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
 
     def open_spider(self) -> None:
         self.db = open_archive(self.path)
         logger.info("Archiving into %s", self.path)
 
+    def spider_opened(self, spider: Spider) -> None:
+        self.sites = [site.name for site in getattr(spider, "sites", [])]
+        self.crawl_id = start_crawl(self._archive(), self.sites)
+        if self.commit_seconds > 0:
+            self.flusher = task.LoopingCall(self._flush_if_due)
+            self.flusher.start(self.commit_seconds, now=False)
+
     def close_spider(self) -> None:
-        if self.db is not None:
-            self.db.close()
-            self.db = None
+        self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
+        if self.db is None:
+            return
+        self.flush()
+        if self.crawl_id is not None and self.stats is not None:
+            counts = site_counts(self.stats.get_stats(), self.sites)
+            finish_crawl(self.db, self.crawl_id, reason, counts)
+        self.db.close()
+        self.db = None
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageFailure):
             self._record(item)
         elif isinstance(item, Article):
-            outcome = archive_article(self._archive(), article_row(item))
-            self._count(f"archive/{outcome}")
+            self._archive_article(item)
+        elif isinstance(item, PageNotModified):
+            self._write(
+                lambda db: mark_seen(db, item.url, item.site, "not modified", item.fetched_at)
+            )
+            self._count("archive/not_modified", item.site, "unchanged")
         return item
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
@@ -217,15 +162,68 @@ class StoreStage:
             reason = f"internal error: {type(error).__name__}: {error}"
             self._record(PageFailure(item.url, item.site, "pipeline", reason))
 
+    def flush(self) -> None:
+        """Commit the open batch, if any."""
+        if self.db is not None and self.db.conn.in_transaction:
+            self.db.conn.commit()
+        self.pending = 0
+
+    def _archive_article(self, item: Article) -> None:
+        row = article_row(item)
+        outcome = ""
+
+        def write(db: Database) -> None:
+            nonlocal outcome
+            outcome = archive_article(db, row)
+            mark_seen(
+                db,
+                item.url,
+                item.site,
+                outcome,
+                item.fetched_at,
+                content_hash=row["content_hash"],
+                etag=item.etag,
+                last_modified=item.last_modified,
+            )
+
+        self._write(write)
+        self._count(f"archive/{outcome}", item.site, SITE_COUNT_OF_OUTCOME[outcome])
+
     def _record(self, failure: PageFailure) -> None:
-        record_failure(self._archive(), failure)
-        self._count(f"failures/{failure.stage}")
+        def write(db: Database) -> None:
+            at = utc_now()
+            record_failure(db, failure, at=at, crawl_id=self.crawl_id)
+            # Pages that failed after discovery are articles we tried: the next run knows.
+            if failure.stage != "discover":
+                status = f"failed: {failure.stage}: {failure.reason}"
+                mark_seen(db, failure.url, failure.site, status, at)
+
+        self._write(write)
+        self._count(f"failures/{failure.stage}", failure.site, "failed")
+
+    def _write(self, write: Any) -> None:
+        db = self._archive()
+        if not db.conn.in_transaction:
+            db.execute("BEGIN IMMEDIATE")
+            self.batch_started = time.monotonic()
+        with db.atomic():
+            write(db)
+        self.pending += 1
+        if self.pending >= self.commit_every:
+            self.flush()
+
+    def _flush_if_due(self) -> None:
+        if self.pending and time.monotonic() - self.batch_started >= self.commit_seconds:
+            self.flush()
 
     def _archive(self) -> Database:
         if self.db is None:
             raise ArchiveUnavailable("the archive is not open")
         return self.db
 
-    def _count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key)
+    def _count(self, key: str, site: str | None = None, site_count: str | None = None) -> None:
+        if self.stats is None:
+            return
+        self.stats.inc_value(key)
+        if site and site_count:
+            self.stats.inc_value(f"sites/{site}/{site_count}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -88,7 +89,13 @@ class SiteHandler(BaseHTTPRequestHandler):
         if compressed:
             self.reply(200, "application/x-gzip", gzip.compress(body))
             return
-        self.reply(200, CONTENT_TYPES.get(file.suffix, "application/octet-stream"), body)
+        # Like any web server's static files: an ETag, and 304 when the client has this one.
+        etag = f'"{hashlib.sha1(body).hexdigest()}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.reply(304, "", b"", {"ETag": etag})
+            return
+        content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+        self.reply(200, content_type, body, {"ETag": etag})
 
     def resolve(self, path: str) -> Path | None:
         candidate = (self.root / path.lstrip("/")).resolve()
@@ -108,7 +115,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
     ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if content_type:
+            self.send_header("Content-Type", content_type)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))

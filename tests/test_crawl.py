@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pipelines.archive import lock_archive
 from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import SITE_ROOT, sites_toml
 
@@ -169,23 +170,40 @@ def test_the_archive_is_searchable_and_in_wal_mode(crawled: CrawlRun) -> None:
     assert journal == "wal"
 
 
-def test_a_second_crawl_updates_nothing_and_duplicates_nothing(
+def test_a_second_crawl_fetches_only_what_may_have_changed(
     crawled: CrawlRun, local_site: tuple[str, list[str]], tmp_path: Path
 ) -> None:
-    base, _ = local_site
+    base, requested = local_site
     before = {row["url"]: row for row in rows(crawled.db_path, "select * from articles")}
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(sites_toml(base))
+    requested.clear()
     again = run_crawl(sites_file, crawled.db_path)
     assert again.returncode == 0, again.log[-3000:]
-    assert again.stat("archive/unchanged") == len(before)
-    assert again.stat("archive/inserted") == 0
+    assert again.stat("archive/inserted") == again.stat("archive/updated") == 0
+    fetched = set(requested)
+    # Old, unchanged articles are not requested again; the undated one is young (first seen
+    # minutes ago), so it is, and the server's ETag answers 304; passing failures are retried.
+    assert "/news/2024/03/05/city-council-approves-budget.html" not in fetched
+    assert "/errors/gone.html" not in fetched
+    assert "/news/library-extends-weekend-hours.html" in fetched
+    assert "/errors/500.html" in fetched
+    assert again.stat("archive/not_modified") >= 1
     after = {row["url"]: row for row in rows(crawled.db_path, "select * from articles")}
-    assert after.keys() == before.keys()
-    for url, row in after.items():
-        assert {k: v for k, v in row.items() if k != "fetched_at"} == {
-            k: v for k, v in before[url].items() if k != "fetched_at"
-        }
+    assert after == before
+    crawls = rows(crawled.db_path, "select * from crawls order by id")
+    assert [crawl["finish_reason"] for crawl in crawls] == ["finished", "finished"]
+    assert all(crawl["finished_at"] >= crawl["started_at"] for crawl in crawls)
+    first, second = (
+        rows(crawled.db_path, f"select * from crawl_sites where crawl_id = {crawl['id']}")[0]
+        for crawl in crawls
+    )
+    assert first["discovered"] == second["discovered"] > 0
+    assert first["archived"] == len(before)
+    assert first["skipped"] == 0
+    assert second["archived"] == 0
+    assert second["skipped"] > 0
+    assert second["fetched"] < first["fetched"]
 
 
 @pytest.mark.parametrize(
@@ -300,3 +318,15 @@ def test_an_empty_site_list_finishes_at_once(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert "No sites to crawl" in run.log
     assert rows(tmp_path / "archive.db", "select count(*) as n from articles") == [{"n": 0}]
+
+
+def test_a_crawl_overlapping_another_on_the_same_archive_stops_at_once(tmp_path: Path) -> None:
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text('[sites.x]\nfeeds = ["http://127.0.0.1:1/rss"]\n')
+    with lock_archive(tmp_path / "archive.db"):
+        run = run_crawl(sites_file, tmp_path / "archive.db")
+    assert run.returncode == 2
+    assert "Error: another crawl (pid " in run.log
+    assert "is writing to the archive" in run.log
+    assert "Traceback" not in run.log
+    assert run_crawl(sites_file, tmp_path / "archive.db").returncode == 0

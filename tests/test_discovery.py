@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import DiscoveryError, looks_like_article_url, read_feed, read_sitemap
+from crawler.discovery import (
+    DiscoveryError,
+    looks_like_article_url,
+    read_feed,
+    read_sitemap,
+    w3c_datetime_text,
+)
 from crawler.urls import canonicalise_url, choose_article_url
 
 RSS = b"""<?xml version="1.0"?>
@@ -38,12 +44,14 @@ def test_rss_entries_become_leads_with_hints() -> None:
     assert lead.title == "Ferry returns"
     assert [(d.raw, d.source) for d in lead.dates] == [("Tue, 18 Jun 2024 09:40:00 +0000", "feed")]
     assert lead.authors == ["Omar Haddad"]
+    assert lead.updated is None  # a publication date says nothing of later changes
 
 
 def test_atom_entries_use_the_published_date_not_the_updated_one() -> None:
     (lead,) = read_feed(ATOM, "https://ex.com/atom.xml")
     assert lead.url == "https://ex.com/bakery.html"
     assert [d.raw for d in lead.dates] == ["2024-02-01T07:00:00+01:00"]
+    assert lead.updated == "2024-02-02T06:00:00Z"
     assert lead.authors == ["Lena Fischer"]
 
 
@@ -60,6 +68,22 @@ def test_google_news_sitemap_fields_become_hints() -> None:
     assert (first.url, first.title) == ("https://ex.com/a.html", "Budget passes")
     assert [(d.raw, d.source) for d in first.dates] == [("2024-03-05T14:30:00-05:00", "sitemap")]
     assert (second.url, second.title, second.dates) == ("https://ex.com/b.html", None, [])
+    assert (first.updated, second.updated) == (None, "2024-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-05-01", "2024-05-01T00:00:00Z"),
+        ("2024-05-01T10:00:00+02:00", "2024-05-01T08:00:00Z"),
+        ("2024-05-01T10:00Z", "2024-05-01T10:00:00Z"),
+        (" 2024-05-01T10:00:00.123-05:00 ", "2024-05-01T15:00:00Z"),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_sitemap_lastmod_becomes_utc_text(raw: str, expected: str | None) -> None:
+    assert w3c_datetime_text(raw) == expected
 
 
 def test_a_sitemap_index_lists_its_sitemaps() -> None:

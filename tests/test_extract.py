@@ -1,6 +1,7 @@
 """Golden pages: each article of the test site, extracted as the crawl would, against
 tests/site/expected.json (written by hand from the pages, not from the code's output)."""
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +35,12 @@ def archive(path: str, timezone: str = "America/New_York") -> Article:
         site_language="en",
         site_timezone=timezone,
     )
-    item = ExtractStage(min_words=25).process_item(item)
-    return DatesStage(earliest=datetime(1990, 1, 1, tzinfo=UTC).date()).process_item(item)
+    return asyncio.run(both_stages(item))
+
+
+async def both_stages(item: Article) -> Article:
+    item = await ExtractStage(min_words=25).process_item(item)
+    return await DatesStage(earliest=datetime(1990, 1, 1, tzinfo=UTC).date()).process_item(item)  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("path", sorted(ARTICLES))

@@ -8,14 +8,21 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Article, PageFailure
-from pipelines.store import (
+from pipelines import archive
+from pipelines.archive import (
+    ArchiveBusy,
     ArchiveUnavailable,
-    StoreStage,
+    SeenUrl,
     archive_article,
-    article_row,
+    finish_crawl,
+    lock_archive,
+    mark_seen,
     open_archive,
+    read_seen_urls,
     record_failure,
+    start_crawl,
 )
+from pipelines.store import StoreStage, article_row, site_counts
 
 
 def article(**fields: object) -> Article:
@@ -47,16 +54,21 @@ def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
     open_archive(path).close()
     db = open_archive(path)
-    assert {"articles", "failures", "articles_fts"} <= set(db.table_names())
+    assert {
+        "articles", "failures", "articles_fts", "crawls", "crawl_sites", "seen_urls",
+        "article_versions",
+    } <= set(db.table_names())  # fmt: skip
     applied = db.execute("select name from _sqlite_migrations").fetchall()
-    assert len(applied) == len(set(applied)) == 3
+    assert len(applied) == len(set(applied)) == 6
     columns = set(db["articles"].columns_dict)
     assert {
         "url", "site", "title", "text", "authors", "published_at", "modified_at", "published_raw",
         "language", "description", "tags", "image", "word_count", "fetched_at", "content_hash",
     } <= columns  # fmt: skip
     assert db["articles"].pks == ["url"]
-    assert set(db["failures"].columns_dict) == {"id", "url", "site", "stage", "reason", "at"}
+    assert set(db["failures"].columns_dict) == {
+        "id", "url", "site", "stage", "reason", "at", "crawl_id",
+    }  # fmt: skip
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
@@ -113,6 +125,9 @@ def test_a_page_dropped_by_an_earlier_stage_leaves_a_failure_row(tmp_path: Path)
     assert db.execute("select url, stage, reason from failures").fetchall() == [
         ("https://ex.com/news/ferry.html", "extract", "no article text")
     ]
+    assert db.execute("select url, last_status from seen_urls").fetchall() == [
+        ("https://ex.com/news/ferry.html", "failed: extract: no article text")
+    ]
 
 
 def test_an_archive_that_is_not_sqlite_is_refused_with_the_fix(tmp_path: Path) -> None:
@@ -149,3 +164,90 @@ def _can_write_anyway(folder: Path) -> bool:
         return False
     (folder / "probe").unlink()
     return True
+
+
+def test_an_update_keeps_the_replaced_version(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "archive.db")
+    archive_article(db, article_row(article()))
+    revised = article(
+        title="Ferry returns after repairs",
+        text="The ferry is back on the river.\nCommuters cheered.",
+        fetched_at="2026-11-28T06:00:00Z",
+    )
+    assert archive_article(db, article_row(revised)) == "updated"
+    assert archive_article(db, article_row(revised)) == "unchanged"
+    versions = list(db["article_versions"].rows)
+    assert len(versions) == 1
+    assert versions[0]["title"] == "Ferry returns"
+    assert versions[0]["fetched_at"] == "2026-11-27T12:00:00Z"
+    assert versions[0]["replaced_at"] == "2026-11-28T06:00:00Z"
+    assert versions[0]["changed"] == '["title"]'
+    current = db.execute("select title from articles").fetchone()[0]
+    assert current == "Ferry returns after repairs"
+
+
+def test_seen_urls_keep_first_seen_and_the_last_validators(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    db = open_archive(path)
+    url = "https://ex.com/news/ferry.html"
+    mark_seen(db, url, "ex", "inserted", "2026-11-01T00:00:00Z", etag='"v1"')
+    mark_seen(db, url, "ex", "not modified", "2026-11-02T00:00:00Z")
+    db.conn.commit()
+    row = db.execute("select first_seen, last_fetched, last_status, etag from seen_urls").fetchone()
+    assert row == ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "not modified", '"v1"')
+    seen = read_seen_urls(path, ["ex"])
+    assert seen == {
+        url: SeenUrl(
+            last_fetched="2026-11-02T00:00:00Z",
+            last_status="not modified",
+            first_seen="2026-11-01T00:00:00Z",
+            etag='"v1"',
+        )
+    }
+    assert read_seen_urls(path, ["other"]) == {}
+    assert read_seen_urls(tmp_path / "missing.db", ["ex"]) == {}
+
+
+def test_a_crawl_row_records_its_end_and_per_site_counts(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "archive.db")
+    crawl_id = start_crawl(db, ["ex", "why"], at="2026-11-28T00:00:00Z")
+    stats = {"sites/ex/discovered": 3, "sites/ex/archived": 2, "sites/ex/failed": 1}
+    counts = site_counts(stats, ["ex", "why"])
+    finish_crawl(db, crawl_id, "finished", counts, at="2026-11-28T00:05:00Z")
+    crawl = db["crawls"].get(crawl_id)
+    assert (crawl["finished_at"], crawl["finish_reason"]) == ("2026-11-28T00:05:00Z", "finished")
+    rows = {row["site"]: row for row in db["crawl_sites"].rows}
+    assert (rows["ex"]["discovered"], rows["ex"]["archived"], rows["ex"]["failed"]) == (3, 2, 1)
+    assert rows["why"]["discovered"] == 0
+
+
+def test_the_store_commits_in_batches_and_on_close(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    stage = StoreStage(str(path), commit_every=2, commit_seconds=0)
+    stage.open_spider()
+    reader = sqlite3.connect(path)
+    count = "select count(*) from articles"
+    stage.process_item(article(url="https://ex.com/news/1.html"))
+    assert reader.execute(count).fetchone()[0] == 0
+    stage.process_item(article(url="https://ex.com/news/2.html"))
+    assert reader.execute(count).fetchone()[0] == 2
+    stage.process_item(article(url="https://ex.com/news/3.html"))
+    assert reader.execute(count).fetchone()[0] == 2
+    stage.close_spider()
+    assert reader.execute(count).fetchone()[0] == 3
+
+
+def test_a_second_crawl_on_the_same_archive_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    busy = r"another crawl \(pid \d+, since .*\) is writing"
+    with lock_archive(path), pytest.raises(ArchiveBusy, match=busy):
+        lock_archive(path)
+    lock_archive(path).close()
+
+
+def test_a_nearly_full_disk_is_refused_at_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(archive, "MIN_FREE_BYTES", 2**62)
+    with pytest.raises(ArchiveUnavailable, match=r"is full or nearly so .* free some space"):
+        open_archive(tmp_path / "archive.db")

@@ -9,7 +9,7 @@ Whatever fails on the way becomes a PageFailure item, so the archive says what a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from scrapy import Request, Spider
@@ -30,10 +30,12 @@ from crawler.discovery import (
     read_feed,
     read_sitemap,
 )
-from crawler.items import Article, PageFailure
+from crawler.incremental import conditional_headers, fetch_reason
+from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import OffsiteRedirectError
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
+from pipelines.archive import SeenUrl, read_seen_urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -51,6 +53,13 @@ class NewsSpider(Spider):
         self.leads: dict[str, Lead] = {}
         self.listing_depth = 1
         self.max_sitemap_size = 0
+        # What earlier runs did with each article URL (the archive's seen_urls); the article
+        # URLs this run has found, and those it decided not to fetch again.
+        self.seen: dict[str, SeenUrl] = {}
+        self.discovered: set[str] = set()
+        self.skipped: set[str] = set()
+        self.recheck = timedelta(0)
+        self.started = datetime.now(UTC)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -60,6 +69,8 @@ class NewsSpider(Spider):
         spider.allowed_domains = sorted({d for site in spider.sites for d in site.domains})
         spider.listing_depth = settings.getint("ARCHIVE_LISTING_DEPTH")
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
+        spider.seen = read_seen_urls(settings["ARCHIVE_DB"], [site.name for site in spider.sites])
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -142,16 +153,46 @@ class NewsSpider(Spider):
         if known is not None:
             merge_lead(known, lead)
             return
+        first_time = url not in self.discovered
+        if first_time:
+            self.discovered.add(url)
+            self.count(site, "discovered")
+        elif url not in self.skipped:
+            return  # fetched already in this run
+        seen = self.seen.get(url)
+        reason = fetch_reason(seen, lead.updated, self.started, self.recheck)
+        if reason is None:
+            if first_time:
+                self.skipped.add(url)
+                self.count(site, "skipped")
+            return
+        if not first_time:  # skipped, but a later route says it changed after all
+            self.skipped.discard(url)
+            self.count(site, "skipped", -1)
+        self.crawler.stats.inc_value(f"fetch/{reason}")
         self.leads[url] = Lead(
-            url=url, title=lead.title, dates=list(lead.dates), authors=list(lead.authors)
+            url=url,
+            title=lead.title,
+            dates=list(lead.dates),
+            authors=list(lead.authors),
+            updated=lead.updated,
         )
+        headers = conditional_headers(seen)
+        meta: dict[str, Any] = {"site": site.name, "lead_url": url}
+        if headers:
+            meta["handle_httpstatus_list"] = [304]
         yield Request(
             url,
             self.parse_article,
             errback=self.article_failed,
-            meta={"site": site.name, "lead_url": url},
+            headers=headers,
+            meta=meta,
             priority=1,  # finish articles before opening more listing pages
         )
+
+    def count(self, site: Site, name: str, by: int = 1) -> None:
+        """A per-site counter, written to the crawl's crawl_sites row at the end."""
+        self.crawler.stats.inc_value(f"sites/{site.name}/{name}", by)
 
     def is_article(self, site: Site, url: str) -> bool:
         if site.article_pattern is not None:
@@ -167,6 +208,14 @@ class NewsSpider(Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response.request)
+        self.count(site, "fetched")
+        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if response.status == 304:
+            self.leads.pop(response.meta.get("lead_url", ""), None)
+            yield PageNotModified(
+                url=response.meta["lead_url"], site=site.name, fetched_at=fetched_at
+            )
+            return
         problem = unusable_page(response)
         if problem:
             yield self.failure(response.url, site, "fetch", problem)
@@ -177,18 +226,22 @@ class NewsSpider(Spider):
             url=canonicalise_url(response.url),
             site=site.name,
             html=response.text,
-            fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            fetched_at=fetched_at,
             site_language=site.language,
             site_timezone=site.timezone,
             hint_title=lead.title,
             hint_dates=list(lead.dates),
             hint_authors=list(lead.authors),
+            etag=header_text(response, b"ETag"),
+            last_modified=header_text(response, b"Last-Modified"),
         )
 
     # Failures
 
     def article_failed(self, failure: Failure) -> Iterator[PageFailure]:
         self.leads.pop(failure.request.meta.get("lead_url", ""), None)  # type: ignore[attr-defined]
+        if isinstance(failure.value, HttpError):
+            self.count(self.site_of(failure.request), "fetched")  # type: ignore[attr-defined]
         yield self.request_failure(failure, "fetch")
 
     def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
@@ -215,9 +268,16 @@ def merge_lead(known: Lead, other: Lead) -> None:
     """Add what another route said about the same article to what is already known."""
     known.title = known.title or other.title
     known.authors = known.authors or list(other.authors)
+    if other.updated and (known.updated is None or other.updated > known.updated):
+        known.updated = other.updated
     for candidate in other.dates:
         if all(candidate.raw != existing.raw for existing in known.dates):
             known.dates.append(candidate)
+
+
+def header_text(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None
 
 
 def unusable_page(response: Response) -> str | None:

@@ -1,0 +1,55 @@
+"""The worker pool: results come back, a stuck or crashed worker is a clear error and is
+replaced, and the setting is checked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from pipelines.workers import (
+    PagePool,
+    WorkerCrashed,
+    WorkerSettingError,
+    WorkerTimedOut,
+    worker_count,
+)
+
+
+async def run_in(pool: PagePool, *call: object) -> object:
+    return await pool.run(*call)  # type: ignore[arg-type]
+
+
+def test_work_runs_in_another_process_and_survives_a_crash_and_a_timeout() -> None:
+    pool = PagePool(workers=1, timeout=1.0, max_tasks=0)
+    try:
+        assert asyncio.run(run_in(pool, os.getpid)) != os.getpid()
+        with pytest.raises(WorkerCrashed, match="died while on this page"):
+            asyncio.run(run_in(pool, os._exit, 3))
+        with pytest.raises(WorkerTimedOut, match=r"gave up after 1 s .*ARCHIVE_WORKER_TIMEOUT"):
+            asyncio.run(run_in(pool, time.sleep, 5))
+        assert asyncio.run(run_in(pool, max, 2, 7)) == 7
+    finally:
+        pool.close()
+
+
+def test_workers_are_renewed_after_max_tasks() -> None:
+    pool = PagePool(workers=1, timeout=0, max_tasks=2)
+    try:
+        pids = [asyncio.run(run_in(pool, os.getpid)) for _ in range(4)]
+    finally:
+        pool.close()
+    assert pids[0] == pids[1] != pids[2] == pids[3]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [("0", 0), (3, 3), ("auto", os.cpu_count())])
+def test_worker_count(setting: object, expected: int) -> None:
+    assert worker_count(setting) == expected
+
+
+@pytest.mark.parametrize("setting", ["two", "-1"])
+def test_a_bad_worker_count_says_what_is_allowed(setting: str) -> None:
+    with pytest.raises(WorkerSettingError, match="ARCHIVE_WORKERS must"):
+        worker_count(setting)
