@@ -130,17 +130,15 @@ def extraction_health_svg(rows: Iterable[Mapping[str, Any]]) -> str:
     axis = day_axis(grouped)
     body: list[str] = []
     for position, (_, label, colour) in enumerate(HEALTH_SERIES):
-        x = LABEL_WIDTH + position * 200
+        left = LABEL_WIDTH + position * 200
         body.append(
-            f'<rect x="{x}" y="0" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="9">% {escape(label)}</text>'
+            f'<rect x="{left}" y="0" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{left + 14}" y="9">% {escape(label)}</text>'
         )
     for index, site in enumerate(sorted(grouped)):
         top = index * PANEL_HEIGHT + 24
         per_day = sorted(grouped[site].items())
-        worst = min(
-            float(row[column] or 0) for _, row in per_day for column, _, _ in HEALTH_SERIES
-        )
+        worst = min(float(row[column] or 0) for _, row in per_day for column, _, _ in HEALTH_SERIES)
         body.append(site_label(site, top, f"lowest {worst:.0f}%"))
         body.append(
             f'<rect x="{LABEL_WIDTH}" y="{top}" width="{PLOT_WIDTH}" height="{PLOT_HEIGHT}" '
@@ -159,7 +157,7 @@ def extraction_health_svg(rows: Iterable[Mapping[str, Any]]) -> str:
                     f"<title>{escape(tip)}</title></circle>"
                 )
             body.append(
-                f"<polyline points={quoteattr(' '.join(points))} fill=\"none\" "
+                f'<polyline points={quoteattr(" ".join(points))} fill="none" '
                 f'stroke="{colour}" stroke-width="1.5"/>'
             )
     bottom = len(grouped) * PANEL_HEIGHT + 24

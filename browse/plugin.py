@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -16,7 +17,7 @@ from browse.atom import MARK_CLOSE, MARK_OPEN, atom_feed, authors_of, can_render
 from browse.charts import daily_articles_svg, extraction_health_svg
 from browse.summary import ArchiveSummary, archive_summary
 
-# How much of an article's text a table row shows; the article page shows all of it.
+# How much of an article's text a row of a table or query shows; the article page shows it all.
 TABLE_TEXT_WORDS = 40
 SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -31,6 +32,13 @@ def paragraphs(text: object) -> list[str]:
 def http_url(value: object) -> str | None:
     """A URL fit for an href: only http(s), so a stored `javascript:` URL never becomes a link."""
     return value if isinstance(value, str) and SAFE_LINK.match(value) else None
+
+
+def readable_time(value: object) -> str:
+    """`2024-02-01T06:00:00Z` as `2024-02-01 06:00 UTC`; a bare day, or anything else, as is."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
+        return f"{value[:10]} {value[11:16]} UTC"
+    return "" if value is None else str(value)
 
 
 def first_words(text: str, count: int) -> str:
@@ -53,19 +61,27 @@ def prepare_jinja2_environment(env: Environment) -> None:
     env.filters["authors_list"] = authors_of
     env.filters["paragraphs"] = paragraphs
     env.filters["http_url"] = http_url
+    env.filters["readable_time"] = readable_time
 
 
 @hookimpl
 def render_cell(
-    row: Mapping[str, Any], value: object, column: str, table: str | None, database: str, datasette: Any
+    row: sqlite3.Row,
+    value: object,
+    column: str,
+    table: str | None,
+    database: str,
+    datasette: Any,
 ) -> Markup | None:
     if column == "snippet" and isinstance(value, str):
         return highlighted(value)
-    keys = row.keys()  # type: ignore[attr-defined]
-    if column == "title" and "url" in keys and isinstance(row["url"], str) and value:
+    # `in` on an sqlite3.Row looks at its values: the column names are its keys().
+    has_url = "url" in row.keys()  # noqa: SIM118
+    if column == "title" and has_url and isinstance(row["url"], str) and value:
         article_page = datasette.urls.row(database, "articles", tilde_encode(row["url"]))
         return Markup('<a href="{}">{}</a>').format(article_page, value)
-    if table == "articles" and column == "text" and isinstance(value, str):
+    # In the articles table and in saved queries; a table of earlier versions shows them whole.
+    if table in ("articles", None) and column == "text" and isinstance(value, str):
         return Markup('<span class="article-text-start">{}</span>').format(
             first_words(value, TABLE_TEXT_WORDS)
         )

@@ -70,7 +70,11 @@ async def archive_summary(db: ReadableDatabase) -> ArchiveSummary | None:
         found = (await db.execute(LAST_CRAWL_SQL)).rows
         if found:
             last_crawl = dict(
-                zip(("id", "started_at", "finished_at", "finish_reason", "failures"), found[0])
+                zip(
+                    ("id", "started_at", "finished_at", "finish_reason", "failures"),
+                    found[0],
+                    strict=True,
+                )
             )
     return ArchiveSummary(
         database=db.name,
