@@ -36,6 +36,7 @@ demo: $(STAMP)
 ## Extra options for Datasette go in BROWSE_OPTIONS, e.g. BROWSE_OPTIONS="--setting base_url /morgue/".
 BROWSE_OPTIONS ?=
 browse: $(STAMP)
+	@test -f $(DB) || { echo "No archive at $(DB) yet: run make crawl (or make demo, then make browse DB=data/demo.db)."; exit 2; }
 	$(BIN)/datasette serve $(DB) --metadata data/metadata.yml $(BROWSE_OPTIONS)
 
 ## The browser test needs Debian's Chromium; install it when missing and possible (as root with
