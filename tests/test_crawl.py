@@ -228,6 +228,7 @@ def test_a_second_crawl_fetches_only_what_may_have_changed(
                 "news/2024/05/20/river-festival-returns.html",
                 "news/2024/02/01/bakery-wins-award.html",
                 "news/library-extends-weekend-hours.html",
+                "news/2024/07/02/school-website-defaced.html",
             },
         ),
         (

@@ -1,0 +1,146 @@
+"""Datasette hooks: the few things templates and data/metadata.yml cannot do by themselves."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
+from jinja2 import Environment
+from markupsafe import Markup, escape
+
+from browse.atom import MARK_CLOSE, MARK_OPEN, atom_feed, authors_of, can_render
+from browse.charts import daily_articles_svg, extraction_health_svg
+from browse.summary import ArchiveSummary, archive_summary
+
+# How much of an article's text a row of a table or query shows; the article page shows it all.
+TABLE_TEXT_WORDS = 40
+SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def paragraphs(text: object) -> list[str]:
+    """The stored text holds one paragraph per line."""
+    if not isinstance(text, str):
+        return []
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def http_url(value: object) -> str | None:
+    """A URL fit for an href: only http(s), so a stored `javascript:` URL never becomes a link."""
+    return value if isinstance(value, str) and SAFE_LINK.match(value) else None
+
+
+def readable_time(value: object) -> str:
+    """`2024-02-01T06:00:00Z` as `2024-02-01 06:00 UTC`; a bare day, or anything else, as is."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value):
+        return f"{value[:10]} {value[11:16]} UTC"
+    return "" if value is None else str(value)
+
+
+def first_words(text: str, count: int) -> str:
+    words = text.split()
+    return text if len(words) <= count else " ".join(words[:count]) + " …"
+
+
+def highlighted(snippet: str) -> Markup:
+    """A search snippet escaped first, then only its match markers turned back into <mark>."""
+    escaped = str(escape(snippet))
+    return Markup(
+        escaped.replace(str(escape(MARK_OPEN)), MARK_OPEN).replace(
+            str(escape(MARK_CLOSE)), MARK_CLOSE
+        )
+    )
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Environment) -> None:
+    env.filters["authors_list"] = authors_of
+    env.filters["paragraphs"] = paragraphs
+    env.filters["http_url"] = http_url
+    env.filters["readable_time"] = readable_time
+
+
+@hookimpl
+def render_cell(
+    row: sqlite3.Row,
+    value: object,
+    column: str,
+    table: str | None,
+    database: str,
+    datasette: Any,
+) -> Markup | None:
+    if column == "snippet" and isinstance(value, str):
+        return highlighted(value)
+    # `in` on an sqlite3.Row looks at its values: the column names are its keys().
+    has_url = "url" in row.keys()  # noqa: SIM118
+    if column == "title" and has_url and isinstance(row["url"], str) and value:
+        article_page = datasette.urls.row(database, "articles", tilde_encode(row["url"]))
+        return Markup('<a href="{}">{}</a>').format(article_page, value)
+    # In the articles table and in saved queries; a table of earlier versions shows them whole.
+    if table in ("articles", None) and column == "text" and isinstance(value, str):
+        return Markup('<span class="article-text-start">{}</span>').format(
+            first_words(value, TABLE_TEXT_WORDS)
+        )
+    return None
+
+
+@hookimpl
+def extra_template_vars(view_name: str, datasette: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def template_vars() -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "daily_articles_svg": lambda rows: Markup(daily_articles_svg(map(dict, rows))),
+            "extraction_health_svg": lambda rows: Markup(extraction_health_svg(map(dict, rows))),
+        }
+        if view_name == "index":
+            summaries: list[ArchiveSummary] = []
+            for db in datasette.databases.values():
+                if db.name.startswith("_"):
+                    continue
+                summary = await archive_summary(db)
+                if summary is not None:
+                    summaries.append(summary)
+            found["archives"] = summaries
+            found["archive_names"] = [summary.database for summary in summaries]
+        return found
+
+    return template_vars
+
+
+def feed_title(
+    datasette: Any, database: str, table: str | None, query_name: str | None, data: Mapping
+) -> str:
+    site_title = datasette.metadata("title") or "Datasette"
+    if query_name:
+        query = (datasette.metadata("queries", database=database) or {}).get(query_name) or {}
+        return f"{site_title}: {query.get('title') or query_name}"
+    if table:
+        described = data.get("human_description_en")
+        return f"{site_title}: {table}{' ' + described if described else ''}"
+    return f"{site_title}: SQL query"
+
+
+async def render_atom(
+    datasette: Any,
+    request: Any,
+    columns: list[str],
+    rows: list[Any],
+    database: str,
+    table: str | None,
+    query_name: str | None,
+    data: Mapping[str, Any],
+) -> Response:
+    body = atom_feed(
+        (dict(zip(columns, row, strict=True)) for row in rows),
+        feed_url=request.url,
+        title=feed_title(datasette, database, table, query_name, data),
+    )
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@hookimpl
+def register_output_renderer() -> dict[str, Any]:
+    return {"extension": "atom", "render": render_atom, "can_render": can_render}
