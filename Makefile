@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= data/archive.db
 
-.PHONY: install crawl test lint demo browse browser bench-extract clean
+.PHONY: install crawl test lint demo browse browser bench-extract bench-store clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ browser:
 ## Extraction quality and speed on the real pages in ../shared/corpus, against trafilatura.
 bench-extract: $(STAMP)
 	$(BIN)/python -m bench.extract
+
+## What storing an article costs: batched commits against one commit per article.
+bench-store: $(STAMP)
+	$(BIN)/python -m bench.store
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
