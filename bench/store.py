@@ -19,10 +19,32 @@ from pathlib import Path
 from crawler.items import Article
 from pipelines.store import StoreStage
 
-WORDS = (
-    "council budget river ferry harbour school library bakery market festival bridge tram "
-    "station mayor residents committee vote plan funding repairs season weather storm road"
-).split()
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "ferry",
+    "harbour",
+    "school",
+    "library",
+    "bakery",
+    "market",
+    "festival",
+    "bridge",
+    "tram",
+    "station",
+    "mayor",
+    "residents",
+    "committee",
+    "vote",
+    "plan",
+    "funding",
+    "repairs",
+    "season",
+    "weather",
+    "storm",
+    "road",
+]
 
 
 def make_articles(count: int) -> list[Article]:
