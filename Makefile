@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= data/archive.db
 
-.PHONY: install crawl test lint demo browse bench-extract clean
+.PHONY: install crawl test lint demo browse bench-extract bench-crawl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ browse: $(STAMP)
 ## Extraction quality and speed on the real pages in ../shared/corpus, against trafilatura.
 bench-extract: $(STAMP)
 	$(BIN)/python -m bench.extract
+
+## Crawl throughput and memory on a generated local news site: python -m bench.crawl --help.
+bench-crawl: $(STAMP)
+	$(BIN)/python -m bench.crawl
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
