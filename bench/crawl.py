@@ -64,6 +64,8 @@ SAMPLE_SECONDS = 0.2
 # as they are requested.
 RENDER_AHEAD_LIMIT = 5000
 MEMORY_SIZES = (5000, 20000)
+# Below the reactor's call chain, where a crawl's time goes (a regular expression on paths).
+PROFILED_CODE = r"(crawler|pipelines)/|trafilatura/|lxml/|sqlite_utils/|htmldate/|dateparser/"
 # A crawl that archives fewer pages than this share of the site failed the benchmark.
 ARCHIVED_SHARE_REQUIRED = 0.99
 # Fast on a local site; everything else is the shipped configuration (crawler/settings.py).
@@ -111,12 +113,13 @@ class Sampled:
     server_cpu_seconds: float
 
 
-class PeakMemory:
-    """Peak RSS of a process tree, polled: per process, and the sum of those peaks."""
+class ProcessTree:
+    """A process and its descendants, polled: each one's peak RSS and CPU time so far."""
 
     def __init__(self, root: psutil.Process) -> None:
         self.root = root
         self.peaks: dict[tuple[int, float], int] = {}
+        self.cpu: dict[tuple[int, float], float] = {}
         self.root_key = (root.pid, root.create_time())
 
     def sample(self) -> None:
@@ -128,9 +131,11 @@ class PeakMemory:
             try:
                 key = (process.pid, process.create_time())
                 rss = process.memory_info().rss
+                times = process.cpu_times()
             except psutil.Error:
                 continue  # a worker ended between listing and reading it
             self.peaks[key] = max(self.peaks.get(key, 0), rss)
+            self.cpu[key] = times.user + times.system
 
     @property
     def main(self) -> int:
@@ -138,14 +143,21 @@ class PeakMemory:
 
     @property
     def total(self) -> int:
+        """The sum of each process's peak: at most what they held at once, often that."""
         return sum(self.peaks.values())
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
 
 
 def run_sampled(command: Sequence[str], log_path: Path) -> Sampled:
-    """Run a command to its end, its output into a log, sampling its memory meanwhile.
+    """Run a command to its end, its output into a log, sampling its processes meanwhile.
 
-    CPU is user + system time of the process and every descendant it waited for, from
-    RUSAGE_CHILDREN before and after, so it counts worker processes too.
+    CPU is user + system time of the process and its descendants: RUSAGE_CHILDREN before and
+    after counts every descendant that was waited for, to the end; polling also counts those
+    that were not (a pool's helper process, say) but misses each one's last moments. The
+    larger of the two is the better figure.
     """
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     self_before = resource.getrusage(resource.RUSAGE_SELF)
@@ -153,9 +165,9 @@ def run_sampled(command: Sequence[str], log_path: Path) -> Sampled:
     started = time.perf_counter()
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-        memory = PeakMemory(psutil.Process(process.pid))
+        tree = ProcessTree(psutil.Process(process.pid))
         while True:
-            memory.sample()
+            tree.sample()
             try:
                 returncode = process.wait(timeout=SAMPLE_SECONDS)
                 break
@@ -167,18 +179,18 @@ def run_sampled(command: Sequence[str], log_path: Path) -> Sampled:
     return Sampled(
         returncode=returncode,
         wall_seconds=wall,
-        cpu_seconds=_cpu(children_after) - _cpu(children_before),
-        peak_rss_main=memory.main,
-        peak_rss_total=memory.total,
-        processes=len(memory.peaks),
+        cpu_seconds=max(_cpu(children_after) - _cpu(children_before), tree.cpu_seconds),
+        peak_rss_main=tree.main,
+        peak_rss_total=tree.total,
+        processes=len(tree.peaks),
         server_cpu_seconds=_cpu(self_after) - _cpu(self_before),
     )
 
 
 @contextmanager
-def sampling_this_process() -> Iterator[PeakMemory]:
+def sampling_this_process() -> Iterator[ProcessTree]:
     """Sample this process's memory in a thread while the block runs."""
-    memory = PeakMemory(psutil.Process())
+    memory = ProcessTree(psutil.Process())
     done = threading.Event()
 
     def sample() -> None:
@@ -382,9 +394,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def print_header(info: dict[str, Any], pages: int, mode: str) -> None:
+def print_header(info: dict[str, Any], what: str) -> None:
     packages = ", ".join(f"{name} {number}" for name, number in info["packages"].items())
-    print(f"Crawl benchmark ({mode}): {pages:,} generated article pages on 127.0.0.1")
+    print(f"Crawl benchmark: {what}, generated article pages served on 127.0.0.1")
     print(
         f"  machine: {info['cores_usable']} usable cores ({info['cores_logical']} logical, "
         f"{info['cores_physical']} physical), {info['memory_gb']} GB, {info['cpu']}"
@@ -423,7 +435,7 @@ def print_crawl_check(crawl: Run, pages: int) -> bool:
 def throughput(args: argparse.Namespace, extra: dict[str, str]) -> int:
     info = machine()
     cores = info["cores_usable"]
-    print_header(info, args.pages, "throughput")
+    print_header(info, f"throughput on {args.pages:,} pages")
     with (
         tempfile.TemporaryDirectory(prefix="morgue-bench-") as temporary,
         serve_generated_site(args.pages, args.seed) as site,
@@ -471,14 +483,18 @@ def profile_crawl(site: GeneratedSite, folder: Path, extra: dict[str, str], page
     )
     stats = pstats.Stats(str(profile_path))
     stats.sort_stats("cumulative").print_stats(25)
+    print("  The same, in the project's code and the libraries that extract and store:")
+    stats.print_stats(PROFILED_CODE, 25)
+    print("  By time spent in the function itself:")
     stats.sort_stats("tottime").print_stats(15)
     return str(profile_path)
 
 
 def memory(args: argparse.Namespace, extra: dict[str, str]) -> int:
     info = machine()
-    print_header(info, max(MEMORY_SIZES), "memory")
-    runs = []
+    print_header(info, "peak memory at " + " and ".join(f"{size:,}" for size in MEMORY_SIZES))
+    output = RESULTS / "crawl-memory.json"
+    runs: list[Run] = []
     complete = True
     with tempfile.TemporaryDirectory(prefix="morgue-bench-") as temporary:
         for pages in MEMORY_SIZES:
@@ -488,20 +504,19 @@ def memory(args: argparse.Namespace, extra: dict[str, str]) -> int:
             run.name = f"crawl of {pages:,} pages"
             runs.append(run)
             complete = print_crawl_check(run, pages) and complete
-    print_runs(runs)
+            # Each run's figures as soon as it ends: the larger crawl takes a while.
+            print_runs([run])
+            write_results(output, info, MEMORY_SIZES, args, extra, runs, {}, complete, None)
     small, large = runs
+    label = f"peak RSS {MEMORY_SIZES[1]:,} ÷ {MEMORY_SIZES[0]:,} pages"
     summary = {
-        f"peak RSS {large.pages:,} ÷ {small.pages:,} pages, main process": _ratio(
-            large.peak_rss_main, small.peak_rss_main
-        ),
-        f"peak RSS {large.pages:,} ÷ {small.pages:,} pages, all processes": _ratio(
-            large.peak_rss_total, small.peak_rss_total
-        ),
+        f"{label}, main process": _ratio(large.peak_rss_main, small.peak_rss_main),
+        f"{label}, all processes": _ratio(large.peak_rss_total, small.peak_rss_total),
     }
+    print_runs(runs)
     print()
     for name, value in summary.items():
         print(f"  {name:<50}{value:>8.2f}")
-    output = RESULTS / "crawl-memory.json"
     write_results(output, info, MEMORY_SIZES, args, extra, runs, summary, complete, None)
     print(f"\nResults: {output}")
     return 0 if complete else 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import re
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,7 +17,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
-from bench.crawl import parse_setting, scrapy_stat
+from bench.crawl import parse_setting, run_sampled, scrapy_stat
 from bench.sitegen import (
     FEED_SIZE,
     MAX_PAGE_BYTES,
@@ -141,3 +143,16 @@ def test_scrapy_stats_are_read_from_the_closing_dump() -> None:
     assert scrapy_stat(log, "downloader/response_count") == 2003
     assert scrapy_stat(log, "elapsed_time_seconds") == 12.5
     assert scrapy_stat(log, "archive/inserted") == 0
+
+
+def test_a_runs_memory_is_summed_over_its_processes(tmp_path: Path) -> None:
+    holds_64_mb = "x = bytearray(64 * 2**20); import time; time.sleep(0.8)"
+    starts_a_worker = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {holds_64_mb!r}])"
+    )
+    sampled = run_sampled([sys.executable, "-c", starts_a_worker], tmp_path / "log")
+    assert sampled.returncode == 0
+    assert sampled.processes == 2
+    assert sampled.peak_rss_main < 64 * 2**20
+    assert sampled.peak_rss_total >= 64 * 2**20 + sampled.peak_rss_main
+    assert sampled.cpu_seconds > 0
