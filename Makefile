@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= data/archive.db
 
-.PHONY: install crawl test lint demo browse browser bench-extract bench-store clean
+.PHONY: install crawl test lint demo browse browser bench-extract bench-crawl bench-store clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ browser:
 ## Extraction quality and speed on the real pages in ../shared/corpus, against trafilatura.
 bench-extract: $(STAMP)
 	$(BIN)/python -m bench.extract
+
+## Crawl throughput and memory on a generated local news site: python -m bench.crawl --help.
+bench-crawl: $(STAMP)
+	$(BIN)/python -m bench.crawl
 
 ## What storing an article costs: batched commits against one commit per article.
 bench-store: $(STAMP)
