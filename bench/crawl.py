@@ -121,12 +121,14 @@ class ProcessTree:
         self.peaks: dict[tuple[int, float], int] = {}
         self.cpu: dict[tuple[int, float], float] = {}
         self.root_key = (root.pid, root.create_time())
+        self.peak_together = 0
 
     def sample(self) -> None:
         try:
             processes = [self.root, *self.root.children(recursive=True)]
         except psutil.Error:
             return  # the root ended between two samples
+        held_now = 0
         for process in processes:
             try:
                 key = (process.pid, process.create_time())
@@ -136,6 +138,8 @@ class ProcessTree:
                 continue  # a worker ended between listing and reading it
             self.peaks[key] = max(self.peaks.get(key, 0), rss)
             self.cpu[key] = times.user + times.system
+            held_now += rss
+        self.peak_together = max(self.peak_together, held_now)
 
     @property
     def main(self) -> int:
@@ -143,8 +147,8 @@ class ProcessTree:
 
     @property
     def total(self) -> int:
-        """The sum of each process's peak: at most what they held at once, often that."""
-        return sum(self.peaks.values())
+        """The most all processes held at once (a renewed worker does not count twice)."""
+        return self.peak_together
 
     @property
     def cpu_seconds(self) -> float:

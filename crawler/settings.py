@@ -25,10 +25,11 @@ ARCHIVE_RECHECK_DAYS = 2
 # Extraction and date parsing run in this many worker processes ("auto": one per core), so
 # downloads go on meanwhile; 0 runs them inline. A page whose work takes longer than the
 # timeout (seconds) becomes a failures row and its worker is replaced; workers are renewed
-# after so many pages, which keeps memory flat on long crawls.
+# after so many tasks (two per page: extraction, dates), which bounds what library caches
+# can hold on long crawls.
 ARCHIVE_WORKERS = "auto"
 ARCHIVE_WORKER_TIMEOUT = 20.0
-ARCHIVE_WORKER_MAX_TASKS = 500
+ARCHIVE_WORKER_MAX_TASKS = 2000
 # The archive commits a batch of writes every so many items or seconds, and on close.
 ARCHIVE_COMMIT_EVERY = 100
 ARCHIVE_COMMIT_SECONDS = 2.0
