@@ -10,7 +10,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import Lead
 from crawler.items import DateCandidate
 from crawler.middlewares import OffsiteRedirectError
-from crawler.spiders.news import describe_failure, merge_lead, unusable_page
+from crawler.spiders.news import NewsSpider, describe_failure, merge_lead, unusable_page
 
 URL = "https://ex.com/news/a.html"
 
@@ -52,3 +52,17 @@ def test_leads_from_several_routes_are_merged() -> None:
     assert from_link.title == "Ferry returns"
     assert [d.raw for d in from_link.dates] == ["Tue, 18 Jun 2024", "2024-06-18"]
     assert from_link.authors == ["Ann"]
+
+
+def test_only_leads_with_hints_are_kept_until_their_page_arrives() -> None:
+    spider = NewsSpider()
+    spider.remember_hints(URL, Lead(URL))
+    assert spider.leads == {}  # a bare sitemap URL costs no object
+    spider.remember_hints(URL, Lead(URL, "Ferry returns"))
+    spider.remember_hints(URL, Lead(URL, dates=[DateCandidate("2024-06-18", "sitemap")]))
+    spider.pending.add(URL)
+    lead = spider.take_lead(Request(URL, meta={"lead_url": URL}))
+    assert lead is not None
+    assert (lead.title, [d.raw for d in lead.dates]) == ("Ferry returns", ["2024-06-18"])
+    assert spider.leads == {}
+    assert spider.pending == set()

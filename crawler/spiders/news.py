@@ -64,6 +64,7 @@ class NewsSpider(Spider):
         # URLs this run has found, and those it decided not to fetch again.
         self.seen: dict[str, SeenUrl] = {}
         self.discovered: set[str] = set()
+        self.pending: set[str] = set()
         self.skipped: set[str] = set()
         self.recheck = timedelta(0)
         self.started = datetime.now(UTC)
@@ -163,9 +164,8 @@ class NewsSpider(Spider):
             )
             return
         self.crawler.stats.inc_value(f"discover/leads_from/{source}")
-        known = self.leads.get(url)
-        if known is not None:
-            merge_lead(known, lead)
+        if url in self.pending:
+            self.remember_hints(url, lead)
             return
         first_time = url not in self.discovered
         if first_time:
@@ -184,13 +184,8 @@ class NewsSpider(Spider):
             self.skipped.discard(url)
             self.count(site, "skipped", -1)
         self.crawler.stats.inc_value(f"fetch/{reason}")
-        self.leads[url] = Lead(
-            url=url,
-            title=lead.title,
-            dates=list(lead.dates),
-            authors=list(lead.authors),
-            updated=lead.updated,
-        )
+        self.pending.add(url)
+        self.remember_hints(url, lead)
         headers = conditional_headers(seen)
         meta: dict[str, Any] = {"site": site.name, "lead_url": url}
         if headers:
@@ -203,6 +198,23 @@ class NewsSpider(Spider):
             meta=meta,
             priority=1,  # finish articles before opening more listing pages
         )
+
+    def remember_hints(self, url: str, lead: Lead) -> None:
+        """Keep what a feed or sitemap said of a page until it arrives (only if it said
+        anything: a sitemap of 20,000 bare URLs should not cost 20,000 objects)."""
+        known = self.leads.get(url)
+        if known is not None:
+            merge_lead(known, lead)
+        elif lead.title or lead.dates or lead.authors:
+            self.leads[url] = Lead(
+                url=url, title=lead.title, dates=list(lead.dates), authors=list(lead.authors)
+            )
+
+    def take_lead(self, request: Request) -> Lead | None:
+        """The hints for a requested article, which is no longer pending."""
+        url = request.meta.get("lead_url", "")
+        self.pending.discard(url)
+        return self.leads.pop(url, None)
 
     def count(self, site: Site, name: str, by: int = 1) -> None:
         """A per-site counter, written to the crawl's crawl_sites row at the end."""
@@ -224,8 +236,8 @@ class NewsSpider(Spider):
         site = self.site_of(response.request)
         self.count(site, "fetched")
         fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lead = self.take_lead(response.request)  # type: ignore[arg-type]
         if response.status == 304:
-            self.leads.pop(response.meta.get("lead_url", ""), None)
             yield PageNotModified(
                 url=response.meta["lead_url"], site=site.name, fetched_at=fetched_at
             )
@@ -235,7 +247,7 @@ class NewsSpider(Spider):
             yield self.failure(response.url, site, "fetch", problem)
             return
         assert isinstance(response, TextResponse)
-        lead = self.leads.pop(response.meta.get("lead_url", ""), None) or Lead(url=response.url)
+        lead = lead or Lead(url=response.url)
         yield Article(
             url=canonicalise_url(response.url),
             site=site.name,
@@ -253,7 +265,7 @@ class NewsSpider(Spider):
     # Failures
 
     def article_failed(self, failure: Failure) -> Iterator[PageFailure]:
-        self.leads.pop(failure.request.meta.get("lead_url", ""), None)  # type: ignore[attr-defined]
+        self.take_lead(failure.request)  # type: ignore[attr-defined]
         if isinstance(failure.value, HttpError):
             self.count(self.site_of(failure.request), "fetched")  # type: ignore[attr-defined]
         yield self.request_failure(failure, "fetch")
