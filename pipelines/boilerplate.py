@@ -23,8 +23,17 @@ TEASER_LINE = re.compile(
 )
 
 
+# "Also on example.com: <headline>" and a headline tagged like a link card: "... [VIDEO]".
+TEASER_LINK = re.compile(
+    r"^also on \S+\.[a-z]{2,}\b|\s\[(?:videos?|pictures|pics|photos|gallery|insight|reveal(?:ed)?|latest"
+    r"|live|watch|poll|analysis|reaction|news|update|warning|comment|interview|opinion|explained"
+    r"|map|chart|quiz)\]\W*$",
+    IGNORE_CASE,
+)
+
+
 def teaser_line(line: str) -> bool:
-    return len(line.split()) <= 30 and bool(TEASER_LINE.search(line))
+    return len(line.split()) <= 30 and bool(TEASER_LINE.search(line) or TEASER_LINK.search(line))
 
 
 AGENCIES = r"dpa|afp|ap|reuters|sda|apa|kna|epd|ansa|efe|ntb|tt|ritzau|pap|ctk|tass|xinhua|anp|belga|ats|keystone-sda|aa"
@@ -32,7 +41,7 @@ SOURCE_LINE = re.compile(
     rf"^(?:quelle|quellen|source|sources|fuente|fonte|bron|źródło|copyright|©|\(c\))\b"
     rf"|^\W*(?:mit|with|con|avec|z)?\s*(?:material (?:von|der)|agenturmaterial|agenturen|informationen (?:von|der))"
     rf"|^\W*(?:mit |with )?(?:{AGENCIES})(?:\s*[/,&]\s*(?:{AGENCIES}|[a-z]{{2,4}}))*\W*$"
-    rf"|contributed (?:to this report|reporting)|^\W*(?:with )?(?:additional )?reporting by\b"
+    rf"|contributed (?:to this report|reporting)|^contributing(?: writers?| reporters?)?:|^\W*(?:with )?(?:additional )?reporting by\b"
     rf"|^(?:aus dem \w+ (?:von|übersetzt)|translated (?:from|by)|übersetzung:|redaktion:)",
     IGNORE_CASE,
 )
@@ -47,7 +56,7 @@ CREDIT_AGENCIES = (
     r"|reuters|dpa|afp|alamy|unsplash|pixabay|depositphotos|adobe ?stock"
 )
 CAPTION_CREDIT = re.compile(
-    rf"©|\((?:photo|foto|bild|credit|image|picture)s?:[^)]*\)\s*$|(?:photo|foto|bild|credit|image|picture)s?\s*:\s*\S.{{0,60}}$"
+    rf"^\[(?:사진|사진제공|写真|图|圖)\s*[=:：]|©|\((?:photo|foto|bild|credit|image|picture)s?:[^)]*\)\s*$|(?:photo|foto|bild|credit|image|picture)s?\s*:\s*\S.{{0,60}}$"
     rf"|(?:/|\||via|credit:?|foto:?|photo:?)\s*(?:{CREDIT_AGENCIES})\b[^.]{{0,30}}$",
     IGNORE_CASE,
 )
@@ -117,7 +126,7 @@ MONTHS_INTL = (
 )
 DATE_WORDS_INTL = (
     r"uhr|um|am|stand|aktualisiert|veröffentlicht|erstellt|zuletzt|de|às|as|à|a las|le|el|il|del|publicado|publié|mis à jour|pubblicato"
-    r"|atualizado|actualizado|aggiornato|h|hs|hrs|mez|mesz|cet|cest|utc|gmt"
+    r"|atualizado|actualizado|aggiornato|h|hs|hrs|mez|mesz|cet|cest|utc|gmt|기사입력|입력|수정|승인|등록"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|feira"
     r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
@@ -297,7 +306,8 @@ def no_warranty(line: str) -> bool:
 
 TEASER_BLOCK_X2 = re.compile(
     TEASER_BLOCK_X.pattern[:-5]
-    + r"|lesen sie auch(?: \S+){0,4}|inhaltsverzeichnis|table of contents|contents|sommaire|índice|indice)\W*$",
+    + r"|lesen sie auch(?: \S+){0,4}|inhaltsverzeichnis|table of contents|contents|sommaire|índice|indice"
+    + r"|(?:\S+ )?(?:주요|관련|인기)\s?(?:뉴스|기사))\W*$",
     IGNORE_CASE,
 )
 TAIL_X2 = re.compile(

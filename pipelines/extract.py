@@ -42,6 +42,12 @@ from pipelines.workers import PagePool, WorkerFailed, pool_for
 BYLINE_ZONE_CHARS = 600
 # What libxml2 logs when it stops reading a document it finds too deep or too large.
 PARSER_LIMIT = re.compile(r"XML_PARSE_HUGE|huge|excessive depth|resource limit", re.IGNORECASE)
+# A standfirst: the description, at least this long, found by its first characters, and
+# agreeing with the visible text over this share of the longer of the two.
+STANDFIRST_MIN_WORDS = 6
+STANDFIRST_KEY_CHARS = 40
+STANDFIRST_AGREEMENT = 0.6
+STANDFIRST_OUTSIDE = {"a", "nav", "aside", "footer", "figure", "figcaption", "li", "form"}
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
 
 
@@ -86,6 +92,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         raise ExtractionError("the page could not be parsed as HTML")
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
+    lead = find_standfirst(tree, page.description)
     prune_furniture(merge_split_body(tree))
     document = trafilatura.bare_extraction(
         tree,
@@ -119,6 +126,8 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         trafilatura_author=getattr(document, "author", None),
         not_authors=site_names,
     )
+    if lead is not None and lead.comes_before(tree, text_lines):
+        raw_text = f"{lead.text}\n{raw_text}"
     text = clean_body(raw_text, title=title, authors=authors)
     word_count = prose_word_count(text)
     if word_count < min_words:
@@ -276,6 +285,68 @@ def byline_zone(tree: lxml_html.HtmlElement) -> BylineZone:
         if size > BYLINE_ZONE_CHARS:
             break
     return BylineZone(normalise_space(" ".join(pieces)), datetimes)
+
+
+@dataclass
+class Standfirst:
+    """The paragraph under the headline that sums the story up, and where the page prints it."""
+
+    text: str
+    position: int
+    order: dict[Any, int]
+
+    def comes_before(self, tree: lxml_html.HtmlElement, body_lines: list[str]) -> bool:
+        """True when the story's first line is printed after the standfirst (a copy of the
+        description further down is a teaser or a box) and the text does not hold it yet."""
+        if _squashed(self.text)[:80] in _squashed(" ".join(body_lines)):
+            return False
+        first = next((line for line in body_lines if len(line.split()) >= 5), None)
+        if first is None:
+            return True
+        holders = _innermost_holding(tree, first[:STANDFIRST_KEY_CHARS])
+        positions = [self.order[el] for el in holders if el in self.order]
+        return not positions or self.position < positions[0]
+
+
+def find_standfirst(tree: lxml_html.HtmlElement, description: str | None) -> Standfirst | None:
+    """The element after the <h1> whose text is the page's description: publishers print the
+    summary they give search engines as the story's lead paragraph, which the body container
+    often leaves out (it sits in the header, beside the headline)."""
+    if not description or len(description.split()) < STANDFIRST_MIN_WORDS:
+        return None
+    wanted = normalise_space(description).rstrip(".… ")
+    holders = _innermost_holding(tree, wanted[:STANDFIRST_KEY_CHARS])
+    for element in holders:
+        text = normalise_space(element.text_content())
+        shorter, longer = sorted((_squashed(text), _squashed(wanted)), key=len)
+        if shorter not in longer or len(shorter) < STANDFIRST_AGREEMENT * len(longer):
+            continue
+        if any(parent.tag in STANDFIRST_OUTSIDE for parent in element.iterancestors()):
+            continue
+        if not element.xpath("preceding::h1"):
+            continue
+        order = {el: index for index, el in enumerate(tree.iter())}
+        return Standfirst(text, order[element], order)
+    return None
+
+
+def _innermost_holding(tree: lxml_html.HtmlElement, key: str) -> list[Any]:
+    """The deepest visible elements whose text contains `key`, in document order."""
+    found = tree.xpath(
+        "//body//*[not(self::script or self::style or self::noscript or self::template)]"
+        "[contains(normalize-space(.), $key)]",
+        key=normalise_space(key),
+    )
+    holding = set(found)
+    return [
+        element
+        for element in found
+        if not any(child in holding for child in element) and not _has_skipped_ancestor(element)
+    ]
+
+
+def _squashed(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def _has_skipped_ancestor(element: Any) -> bool:

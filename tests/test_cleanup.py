@@ -254,7 +254,10 @@ def test_furniture_lines_in_many_languages(line: str, rule: str) -> None:
 
 
 def test_sentences_are_not_furniture() -> None:
-    from pipelines.boilerplate import furniture_line_rule
+    from pipelines.boilerplate import TEASER_BLOCK_X2, furniture_line_rule
+
+    assert TEASER_BLOCK_X2.match("Courier 주요뉴스")
+    assert furniture_line_rule("The ministry confirmed the figures on Monday [AFP]") is None
 
     assert furniture_line_rule(PARAGRAPH) is None
     assert (
@@ -279,6 +282,11 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("Let us know in the comments below!", "comment prompt"),
         ("Next article", "previous/next"),
         ("Alle Angaben ohne Gewähr", "disclaimer"),
+        ("Also on example.com Council delays the ferry vote again", "teaser"),
+        ("Ferry fares to rise next spring, council says [VIDEO]", "teaser"),
+        ("Contributing: Ann Lee", "source"),
+        ("[사진=연합뉴스]", "photo credit"),
+        ("기사입력 : 2024-03-05 15:24", "date"),
     ],
 )
 def test_more_furniture_lines(line: str, rule: str) -> None:

@@ -172,3 +172,32 @@ def test_authors_in_microdata_or_analytics_tags_are_read() -> None:
     assert extract_article(microdata, f"{BASE}/a.html").authors == ["Omar Haddad"]
     analytics = author_page('<meta name="parsely-author" content="Lena Fischer">')
     assert extract_article(analytics, f"{BASE}/a.html").authors == ["Lena Fischer"]
+
+
+STANDFIRST = "The river ferry is back after two years, and the town hopes commuters return with it."
+
+
+def standfirst_page(standfirst_where: str) -> str:
+    story = "".join(
+        f"<p>Paragraph {n}: the ferry carried its first passengers across the river on Monday, "
+        "and the harbour master counted more than two hundred of them before noon.</p>"
+        for n in range(1, 7)
+    )
+    intro = f"<p class=intro>{STANDFIRST}</p>" if standfirst_where == "header" else ""
+    box = f"<div class=box><p>{STANDFIRST}</p></div>" if standfirst_where == "after" else ""
+    header = f"<header><h1>Ferry returns</h1>{intro}</header>"
+    return (
+        f'<html><head><meta name="description" content="{STANDFIRST}"></head><body>'
+        f"<div class=page>{header}<div class=story-body>{story}</div>{box}</div></body></html>"
+    )
+
+
+def test_the_standfirst_under_the_headline_opens_the_text() -> None:
+    text = extract_article(standfirst_page("header"), f"{BASE}/a.html").text
+    assert text.startswith(STANDFIRST + "\nParagraph 1:")
+    assert text.count(STANDFIRST) == 1
+
+
+def test_the_description_printed_after_the_story_is_not_a_standfirst() -> None:
+    text = extract_article(standfirst_page("after"), f"{BASE}/a.html").text
+    assert text.startswith("Paragraph 1:")
