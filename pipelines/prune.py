@@ -14,6 +14,7 @@ because trafilatura reads only the first container it recognises as the body.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from lxml import html as lxml_html
@@ -64,7 +65,8 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     total = len(root.text_content()) or 1
     story = [p for p in root.iter("p") if len(p.text_content().split()) >= STORY_PARAGRAPH_WORDS]
     story_chars = sum(len(p.text_content()) for p in story) or 1
-    marked = [element for element in root.iter() if _named_as_furniture(element)]
+    named = root.xpath(".//*[@class or @id]")
+    marked = [element for element in named if _named_as_furniture(element)]
     for element in marked:
         parent = element.getparent()
         if parent is None or element.tag == "h1" or element.find(".//h1") is not None:
@@ -110,7 +112,12 @@ def merge_split_body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
 def _named_as_furniture(element: Any) -> bool:
     if not isinstance(element.tag, str) or element.tag in PROTECTED_TAGS:
         return False
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return _names_furniture(f"{element.get('class') or ''} {element.get('id') or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _names_furniture(names: str) -> bool:
+    """Pages repeat the same few class names hundreds of times: decide each once."""
     if len(names) < 3:
         return False
     return bool(FURNITURE.search(CAMEL_CASE.sub(r"\1-\2", names).lower().replace("_", "-")))

@@ -22,8 +22,9 @@ from tests.conftest import run_crawl, start_crawl
 from tests.manysite import article_page, many_sites_toml, serve_many
 
 PAGES = 120
-# Slow enough that a crawl of PAGES lasts a few seconds, so a kill lands mid-crawl.
-PAGE_DELAY = 0.05
+# Slow enough that a crawl of PAGES lasts several seconds (PAGES / 4 connections x delay),
+# however fast extraction is, so that a kill or a signal lands mid-crawl.
+PAGE_DELAY = 0.25
 # A generous timeout: these tests are about interruptions, not slow servers.
 FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "4",
@@ -68,12 +69,15 @@ def test_kill_9_at_random_moments_then_resume_equals_an_uninterrupted_crawl(
     with serve_many(PAGES, delay=PAGE_DELAY) as base:
         sites_file = tmp_path / "sites.toml"
         sites_file.write_text(many_sites_toml(base))
-        reference = run_crawl(sites_file, tmp_path / "reference.db", **FAST)
+        # Two connections: about 8 pages a second, so three kills within 4 s of each start
+        # leave work for the resumed run, however fast extraction is.
+        slow = {**FAST, "CONCURRENT_REQUESTS_PER_DOMAIN": "2"}
+        reference = run_crawl(sites_file, tmp_path / "reference.db", **slow)
         assert reference.returncode == 0, reference.log[-3000:]
 
         killed = tmp_path / "killed.db"
         for attempt in range(3):
-            process = start_crawl(sites_file, killed, tmp_path / f"kill-{attempt}.log", **FAST)
+            process = start_crawl(sites_file, killed, tmp_path / f"kill-{attempt}.log", **slow)
             time.sleep(moments.uniform(1.5, 4.0))
             workers = children_of(process.pid)
             process.kill()
@@ -85,7 +89,7 @@ def test_kill_9_at_random_moments_then_resume_equals_an_uninterrupted_crawl(
                 time.sleep(0.2)
             assert_whole(killed)
         archived_before_resume = query(killed, "select count(*) from articles")[0][0]
-        resumed = run_crawl(sites_file, killed, **FAST)
+        resumed = run_crawl(sites_file, killed, **slow)
         assert resumed.returncode == 0, resumed.log[-3000:]
 
     assert_whole(killed)
@@ -99,7 +103,7 @@ def test_kill_9_at_random_moments_then_resume_equals_an_uninterrupted_crawl(
 
 
 def test_sigterm_stops_the_crawl_cleanly_and_commits_what_was_extracted(tmp_path: Path) -> None:
-    with serve_many(PAGES, delay=PAGE_DELAY * 2) as base:
+    with serve_many(PAGES, delay=PAGE_DELAY) as base:
         sites_file = tmp_path / "sites.toml"
         sites_file.write_text(many_sites_toml(base))
         db_path = tmp_path / "archive.db"
