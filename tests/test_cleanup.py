@@ -198,6 +198,15 @@ def test_a_byline_gives_names_and_the_date() -> None:
     assert parse_byline("No byline here") == ([], None)
 
 
+def test_by_as_a_preposition_is_no_byline() -> None:
+    assert parse_byline("Vergleich von zweier Länder: Österreich und Russland") == ([], None)
+    assert parse_byline("Prices driven by strong demand, say Anna Berg and Tom Hale") == (
+        [],
+        None,
+    )
+    assert parse_byline("Ein Kommentar von Anna Schmidt") == (["Anna Schmidt"], None)
+
+
 def test_the_real_seed_page_text_is_cleaned() -> None:
     """The text of the real page the project started from, when shared/ is beside the repo."""
     seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
