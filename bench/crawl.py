@@ -24,6 +24,7 @@ Prints a table and writes it as JSON to bench/results/crawl-<pages>.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -39,7 +40,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,10 @@ from bench.sitegen import (
     render_article,
     serve_generated_site,
 )
+from crawler.items import Article
+from pipelines.dates import DatesStage
+from pipelines.extract import ArticleRejected, ExtractStage
+from pipelines.store import StoreStage
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"
@@ -327,6 +332,50 @@ def run_reference(seed: int, pages: int, base: str, folder: Path) -> Run:
     )
 
 
+def run_morgue_stages(seed: int, pages: int, base: str, folder: Path) -> Run:
+    """Morgue's own extract, dates and store stages, inline in this process, on one core:
+    what one worker process can do, so the crawl can be compared with cores × this."""
+    extract = ExtractStage(min_words=ExtractStage.DEFAULT_MIN_WORDS)
+    dates = DatesStage(earliest=date(1990, 1, 1))
+    store = StoreStage(str(folder / "stages.db"), commit_seconds=0)
+    store.open_spider()
+    loop = asyncio.new_event_loop()
+    archived = 0
+    seconds = cpu = 0.0
+    with sampling_this_process() as memory:
+        for number in range(pages):
+            url = f"{base}{article_info(seed, number).path}"
+            item = Article(
+                url=url,
+                site="bench",
+                html=render_article(seed, number, pages, base),
+                fetched_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                site_language="en",
+            )
+            started, cpu_started = time.perf_counter(), time.process_time()
+            try:
+                item = loop.run_until_complete(extract.process_item(item))
+                item = loop.run_until_complete(dates.process_item(item))
+                store.process_item(item)
+                archived += 1
+            except ArticleRejected:
+                pass
+            seconds += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
+    store.close_spider()
+    loop.close()
+    return Run(
+        name="Morgue's stages (1 process)",
+        pages=archived,
+        seconds=seconds,
+        wall_seconds=seconds,
+        cpu_seconds=cpu,
+        peak_rss_main=memory.main,
+        peak_rss_total=memory.total,
+        details={"stored": archived},
+    )
+
+
 def run_crawl(
     site: GeneratedSite, folder: Path, extra: dict[str, str], *, profile_to: Path | None = None
 ) -> Run:
@@ -363,8 +412,9 @@ class BenchmarkFailed(RuntimeError):
         self.log = log
 
 
-def ratios(fetch: Run, reference: Run, crawl: Run, cores: int) -> dict[str, float]:
+def ratios(fetch: Run, reference: Run, crawl: Run, cores: int, stages: Run) -> dict[str, float]:
     ceiling = min(fetch.pages_per_second, cores * reference.pages_per_second)
+    own_ceiling = min(fetch.pages_per_second, cores * stages.pages_per_second)
     return {
         "reference ÷ fetch-only (pages/s)": _ratio(
             reference.pages_per_second, fetch.pages_per_second
@@ -372,6 +422,12 @@ def ratios(fetch: Run, reference: Run, crawl: Run, cores: int) -> dict[str, floa
         "crawl ÷ reference (pages/s)": _ratio(crawl.pages_per_second, reference.pages_per_second),
         f"crawl ÷ min(fetch-only, {cores} cores × reference)": _ratio(
             crawl.pages_per_second, ceiling
+        ),
+        f"crawl ÷ min(fetch-only, {cores} cores × Morgue's stages)": _ratio(
+            crawl.pages_per_second, own_ceiling
+        ),
+        "Morgue's stages ÷ reference (pages/s)": _ratio(
+            stages.pages_per_second, reference.pages_per_second
         ),
         "crawl peak RSS, main process (MB)": crawl.peak_rss_main / MB,
         "crawl peak RSS, all processes (MB)": crawl.peak_rss_total / MB,
@@ -447,6 +503,8 @@ def throughput(args: argparse.Namespace, extra: dict[str, str]) -> int:
         folder = Path(temporary)
         print(f"\n  reference: extracting {args.pages:,} pages in this process ...", flush=True)
         reference = run_reference(args.seed, args.pages, site.base, folder)
+        print("  Morgue's stages: the same pages through extract, dates, store ...", flush=True)
+        stages = run_morgue_stages(args.seed, args.pages, site.base, folder)
         if args.pages <= RENDER_AHEAD_LIMIT:
             started = time.perf_counter()
             site.render_ahead()
@@ -455,10 +513,10 @@ def throughput(args: argparse.Namespace, extra: dict[str, str]) -> int:
         fetch = run_fetch_only(site, folder)
         print("  crawl: scrapy crawl news into a new archive ...", flush=True)
         crawl = run_crawl(site, folder / "crawl", extra)
-        runs = [fetch, reference, crawl]
+        runs = [fetch, reference, stages, crawl]
         print_runs(runs)
         complete = print_crawl_check(crawl, args.pages)
-        summary = ratios(fetch, reference, crawl, cores)
+        summary = ratios(fetch, reference, crawl, cores, stages)
         print()
         for name, value in summary.items():
             print(f"  {name:<50}{value:>8.2f}")
