@@ -365,6 +365,9 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
     for match in BY_WORD.finditer(without_dates):
         rest = without_dates[match.end() :].split(" | ")[0]
         rest = re.split(r"\s(?:by|von|par|por|door)\s", rest, flags=re.IGNORECASE)[0]
+        # Names hold no digits: a number ends the name run ("von Redaktion 30. Juni 2025 ...",
+        # a date in a language DATE_IN_TEXT does not read, then the photo caption).
+        rest = re.split(r"(?<!\S)\d", rest)[0]
         if not rest.strip()[:1].isupper():
             continue  # "ein Vergleich von zweier Länder": a preposition, not a byline
         names.extend(clean_author_names([rest]))

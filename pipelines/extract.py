@@ -34,7 +34,7 @@ from pipelines.cleanup import (
     prose_word_count,
     same_text,
 )
-from pipelines.metadata import PageMetadata, read_page_metadata
+from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
 from pipelines.prune import merge_split_body, prune_furniture
 from pipelines.titles import choose_title
 from pipelines.workers import PagePool, WorkerFailed, pool_for
@@ -219,6 +219,16 @@ def choose_authors(
         persons = clean_author_names(page.authors, not_authors=not_authors, declared=True)
         if persons:
             return persons
+        # Only the publisher is declared: a person that the analytics tags name and the byline
+        # prints is the story's author (the publisher's own markup credits itself by default).
+        shown = _squashed(zone_text)
+        signed = [
+            name
+            for name in clean_author_names(analytics_authors(page.meta), not_authors=not_authors)
+            if _squashed(name) and _squashed(name) in shown
+        ]
+        if signed:
+            return signed
         if not any(len(name.split()) >= 2 for name in visible):
             publisher = clean_author_names(page.authors, declared=True)
             if publisher:

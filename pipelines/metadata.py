@@ -44,6 +44,13 @@ ANALYTICS_AUTHOR_KEYS = (
     "sailthru.author", "parsely-author", "byl", "dcterms.creator", "citation_author",
     "cxenseparse:author", "article:author_name", "author_name", "og:article:author",
 )  # fmt: skip
+# SEO plugins print the author as a labelled Twitter card field: twitter:label1 "Written by",
+# twitter:data1 "Jane Doe".
+TWITTER_AUTHOR_LABEL = re.compile(
+    r"^(?:written by|author|by|verfasst von|geschrieben von|autor(?:in)?|von|écrit par|auteur"
+    r"|par|escrito por|scritto da|geschreven door|door)$",
+    re.IGNORECASE,
+)
 MODIFIED_META = (
     "article:modified_time",
     "og:updated_time",
@@ -119,9 +126,7 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
         found.authors = [name for name in names if not name.startswith("http")]
         found.authors_source = "meta" if found.authors else None
     if not found.authors:
-        found.authors = microdata_authors(tree) or [
-            meta[key] for key in ANALYTICS_AUTHOR_KEYS if key in meta and "//" not in meta[key]
-        ]
+        found.authors = microdata_authors(tree) or analytics_authors(meta)
         found.authors_source = "microdata" if found.authors else None
     if not found.tags and meta.get("keywords"):
         found.tags = _keywords(meta["keywords"])
@@ -133,6 +138,17 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     for value in tree.xpath('//*[@itemprop="datePublished"]/@datetime'):
         _add_date(found.published, value, "meta")
     return found
+
+
+def analytics_authors(meta: dict[str, str]) -> list[str]:
+    """Author names from analytics tags and from labelled Twitter card fields."""
+    names = [meta[key] for key in ANALYTICS_AUTHOR_KEYS if key in meta and "//" not in meta[key]]
+    for number in range(1, 5):
+        label = meta.get(f"twitter:label{number}", "")
+        value = meta.get(f"twitter:data{number}", "")
+        if TWITTER_AUTHOR_LABEL.match(label.strip(" :")) and value and "//" not in value:
+            names.append(value)
+    return _dedupe(names)
 
 
 def microdata_authors(tree: lxml_html.HtmlElement) -> list[str]:

@@ -207,6 +207,12 @@ def test_by_as_a_preposition_is_no_byline() -> None:
     assert parse_byline("Ein Kommentar von Anna Schmidt") == (["Anna Schmidt"], None)
 
 
+def test_a_number_ends_the_names_of_a_byline() -> None:
+    """A date the byline parser does not read, then a photo caption with names: not authors."""
+    line = "von Redaktion 30. Juni 2025 Weiter Ann Lee, Bo Chan | Foto: Zvg."
+    assert parse_byline(line)[0] == ["Redaktion"]
+
+
 def test_the_real_seed_page_text_is_cleaned() -> None:
     """The text of the real page the project started from, when shared/ is beside the repo."""
     seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"

@@ -174,6 +174,29 @@ def test_authors_in_microdata_or_analytics_tags_are_read() -> None:
     assert extract_article(analytics, f"{BASE}/a.html").authors == ["Lena Fischer"]
 
 
+def test_a_labelled_twitter_card_field_gives_the_author() -> None:
+    head = (
+        '<meta name="twitter:label1" content="Verfasst von">'
+        '<meta name="twitter:data1" content="Gregor Brandt">'
+        '<meta name="twitter:label2" content="Lesedauer"><meta name="twitter:data2" content="3">'
+    )
+    assert extract_article(author_page(head), f"{BASE}/a.html").authors == ["Gregor Brandt"]
+
+
+def test_a_publisher_declared_as_author_yields_to_the_person_the_byline_shows() -> None:
+    head = (
+        '<meta property="og:site_name" content="Riverside Courier">'
+        '<meta name="cXenseParse:author" content="Mika Sato">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "author": {"@type": "Organization", "name": "Riverside Courier"}}</script>'
+    )
+    shown = author_page(head, "<p class='meta'>Mika Sato | Local | 2025/1/14</p>")
+    assert extract_article(shown, f"{BASE}/a.html").authors == ["Mika Sato"]
+    # Named only in the tags, the person is not shown as the author: the page's word stands.
+    hidden = author_page(head, "<p class='meta'>Local | 2025/1/14</p>")
+    assert extract_article(hidden, f"{BASE}/a.html").authors == ["Riverside Courier"]
+
+
 STANDFIRST = "The river ferry is back after two years, and the town hopes commuters return with it."
 
 
