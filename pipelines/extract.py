@@ -15,11 +15,13 @@ from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
-from lxml import etree
 from lxml import html as lxml_html
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
+
+# trafilatura parses with this one parser; its error log tells how the last parse went.
+from trafilatura.utils import HTML_PARSER as TRAFILATURA_PARSER
 from trafilatura.utils import load_html
 
 from crawler.items import Article, DateCandidate
@@ -49,6 +51,7 @@ STANDFIRST_KEY_CHARS = 40
 STANDFIRST_AGREEMENT = 0.6
 STANDFIRST_OUTSIDE = {"a", "nav", "aside", "footer", "figure", "figcaption", "li", "form"}
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
+UNSEEN_TAGS = {"script", "style", "noscript", "template"}
 
 
 class ArticleRejected(DropItem):
@@ -84,12 +87,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     """Extract one article; raise ExtractionError when there is no article text to keep."""
     if not html.strip():
         raise ExtractionError("the page is empty")
-    problem = parser_limit_problem(html)
-    if problem:
-        raise ExtractionError(problem)
-    tree = load_html(html)
-    if tree is None:
-        raise ExtractionError("the page could not be parsed as HTML")
+    tree = parse_page(html)
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
     lead = find_standfirst(tree, page.description)
@@ -166,20 +164,24 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     )
 
 
-def parser_limit_problem(html: str) -> str | None:
-    """Why the HTML parser would cut this page short, or None when it reads all of it.
+def parse_page(html: str) -> lxml_html.HtmlElement:
+    """The page's tree, parsed once, as trafilatura parses it; ExtractionError when there is
+    none, or when the parser stopped reading part-way through the page."""
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("the page could not be parsed as HTML")
+    problem = parser_limit_problem(TRAFILATURA_PARSER.error_log)
+    if problem:
+        raise ExtractionError(problem)
+    return tree
+
+
+def parser_limit_problem(error_log: Iterable[Any]) -> str | None:
+    """Why the HTML parser cut this page short, from its error log, or None when it read it all.
 
     Past 256 levels of nesting, or in a text run over 10 MB, libxml2 stops reading and raises
-    nothing: the article would be archived truncated or found empty. Only its error log says
-    so, so the page is parsed as trafilatura parses it and the log is read."""
-    parser = lxml_html.HTMLParser(
-        collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
-    )
-    try:
-        lxml_html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
-    except (etree.ParserError, ValueError):
-        return None  # nothing to read at all; load_html says so below
-    for entry in parser.error_log:
+    nothing: the article would be archived truncated or found empty. Only its log says so."""
+    for entry in error_log:
         if entry.type_name != "ERR_RESOURCE_LIMIT" and not PARSER_LIMIT.search(entry.message):
             continue
         if "depth" in entry.message.lower():
@@ -341,17 +343,36 @@ def find_standfirst(tree: lxml_html.HtmlElement, description: str | None) -> Sta
 
 
 def _innermost_holding(tree: lxml_html.HtmlElement, key: str) -> list[Any]:
-    """The deepest visible elements whose text contains `key`, in document order."""
-    found = tree.xpath(
-        "//body//*[not(self::script or self::style or self::noscript or self::template)]"
-        "[contains(normalize-space(.), $key)]",
-        key=normalise_space(key),
-    )
-    holding = set(found)
+    """The deepest visible elements whose text contains `key`, in document order.
+
+    Found from the text nodes that hold the key's longest word: each innermost holder of the
+    whole key is the first of their ancestors that holds it. Asking every element of the
+    page for its whole text instead costs more than trafilatura's own extraction."""
+    key = normalise_space(key)
+    if not key:
+        return []
+    word = max(key.split(), key=len)
+    holders: dict[Any, None] = {}
+    for found in tree.xpath("//body//text()[contains(., $word)]", word=word):
+        element = found.getparent()
+        if found.is_tail:
+            element = element.getparent()
+        while element is not None and isinstance(element.tag, str):
+            if element.tag in ("body", "html"):
+                element = None
+                break
+            if key in normalise_space(element.text_content()):
+                break
+            element = element.getparent()
+        if element is not None and element.tag not in UNSEEN_TAGS:
+            holders[element] = None
+    # The word also appears elsewhere: the walk up from there may stop at an element that
+    # holds the key only through a holder found from another text node.
+    outer = {parent for element in holders for parent in element.iterancestors()}
     return [
         element
-        for element in found
-        if not any(child in holding for child in element) and not _has_skipped_ancestor(element)
+        for element in holders
+        if element not in outer and not _has_skipped_ancestor(element)
     ]
 
 

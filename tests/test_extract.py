@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from crawler.items import Article
 from pipelines.dates import DatesStage
-from pipelines.extract import ExtractionError, ExtractStage, extract_article
+from pipelines.extract import ExtractionError, ExtractStage, _innermost_holding, extract_article
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -224,3 +225,16 @@ def test_the_standfirst_under_the_headline_opens_the_text() -> None:
 def test_the_description_printed_after_the_story_is_not_a_standfirst() -> None:
     text = extract_article(standfirst_page("after"), f"{BASE}/a.html").text
     assert text.startswith("Paragraph 1:")
+
+
+def test_the_innermost_element_holding_a_phrase_is_found_however_its_words_are_spread() -> None:
+    page = lxml_html.fromstring(
+        "<html><body><nav><a>The ferry timetable</a></nav>"
+        "<header><h1>Ferry</h1><p id=lead><b>The ferry</b> is back\u00a0after two"
+        " years</p></header><div><p id=later>The ferry is back after two years</p>"
+        "<script>var s = 'The ferry is back after two years';</script></div></body></html>"
+    )
+    found = _innermost_holding(page, "The ferry is back after two years")
+    # Not the <header> that holds the lead paragraph, nor the script or the <nav> word.
+    assert [element.get("id") for element in found] == ["lead", "later"]
+    assert _innermost_holding(page, "a phrase the page never prints") == []

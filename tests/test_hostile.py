@@ -23,7 +23,7 @@ from crawler.items import DateCandidate
 from crawler.middlewares import redirect_loop, utf8_for_a_false_utf16_claim
 from crawler.spiders.news import describe_failure
 from pipelines.dates import DateRejected, choose_date, normalise_published_date
-from pipelines.extract import ExtractionError, extract_article, parser_limit_problem
+from pipelines.extract import ExtractionError, extract_article, parse_page
 from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import (
     DEEPER_THAN_THE_PARSER_GOES,
@@ -377,13 +377,22 @@ def nested(depth: int) -> str:
 
 
 def test_a_page_within_the_parsers_limits_has_no_problem() -> None:
-    assert parser_limit_problem(nested(200)) is None
+    tree = parse_page(nested(200))
+    assert "Deep inside." in tree.text_content()
 
 
 def test_a_page_nested_past_the_parsers_depth_limit_is_caught() -> None:
-    problem = parser_limit_problem(nested(DEEPER_THAN_THE_PARSER_GOES))
-    assert problem is not None
-    assert "nested deeper than the parser reads (256 levels)" in problem
+    with pytest.raises(
+        ExtractionError, match=r"nested deeper than the parser reads \(256 levels\)"
+    ):
+        parse_page(nested(DEEPER_THAN_THE_PARSER_GOES))
+
+
+def test_a_clean_parse_after_a_cut_one_is_not_blamed_for_it() -> None:
+    """The parser's log is read for each page: one deep page must not fail the next."""
+    with pytest.raises(ExtractionError):
+        parse_page(nested(DEEPER_THAN_THE_PARSER_GOES))
+    assert "After the nesting." in parse_page(nested(10)).text_content()
 
 
 def test_a_text_run_over_10_mb_is_an_extraction_failure_not_a_truncated_article() -> None:
