@@ -98,6 +98,9 @@ class Run:
     peak_rss_main: int
     peak_rss_total: int
     processes: int = 1
+    # The main process alone (the reactor's thread, where Scrapy runs): None when it is the
+    # only process.
+    cpu_seconds_main: float | None = None
     # CPU of this process meanwhile: the site's server threads and the memory sampler.
     server_cpu_seconds: float | None = None
     details: dict[str, Any] = field(default_factory=dict)
@@ -112,6 +115,7 @@ class Sampled:
     returncode: int
     wall_seconds: float
     cpu_seconds: float
+    cpu_seconds_main: float
     peak_rss_main: int
     peak_rss_total: int
     processes: int
@@ -149,6 +153,10 @@ class ProcessTree:
     @property
     def main(self) -> int:
         return self.peaks.get(self.root_key, 0)
+
+    @property
+    def cpu_seconds_main(self) -> float:
+        return self.cpu.get(self.root_key, 0.0)
 
     @property
     def total(self) -> int:
@@ -189,6 +197,7 @@ def run_sampled(command: Sequence[str], log_path: Path) -> Sampled:
         returncode=returncode,
         wall_seconds=wall,
         cpu_seconds=max(_cpu(children_after) - _cpu(children_before), tree.cpu_seconds),
+        cpu_seconds_main=tree.cpu_seconds_main,
         peak_rss_main=tree.main,
         peak_rss_total=tree.total,
         processes=len(tree.peaks),
@@ -468,14 +477,19 @@ def print_header(info: dict[str, Any], what: str) -> None:
 def print_runs(runs: Sequence[Run]) -> None:
     print(
         f"\n  {'run':<44}{'pages':>7}{'s':>8}{'wall s':>8}{'pages/s':>9}{'CPU s':>8}"
-        f"{'CPU ms/page':>12}{'peak RSS main MB':>18}{'all procs MB':>14}{'procs':>6}"
+        f"{'CPU ms/page':>12}{'main':>6}{'peak RSS main MB':>18}{'all procs MB':>14}{'procs':>6}"
     )
     for run in runs:
         per_page = run.cpu_seconds / run.pages * 1000 if run.pages else 0.0
+        main = (
+            f"{run.cpu_seconds_main / run.pages * 1000:>6.1f}"
+            if run.cpu_seconds_main is not None and run.pages
+            else f"{'':>6}"
+        )
         print(
             f"  {run.name:<44}{run.pages:>7}{run.seconds:>8.1f}{run.wall_seconds:>8.1f}"
             f"{run.pages_per_second:>9.1f}"
-            f"{run.cpu_seconds:>8.1f}{per_page:>12.1f}{run.peak_rss_main / MB:>18.0f}"
+            f"{run.cpu_seconds:>8.1f}{per_page:>12.1f}{main}{run.peak_rss_main / MB:>18.0f}"
             f"{run.peak_rss_total / MB:>14.0f}{run.processes:>6}"
         )
 
@@ -661,6 +675,7 @@ def _run_of(name: str, pages: int, log: str, sampled: Sampled, details: dict[str
         seconds=scrapy_stat(log, "elapsed_time_seconds"),
         wall_seconds=sampled.wall_seconds,
         cpu_seconds=sampled.cpu_seconds,
+        cpu_seconds_main=sampled.cpu_seconds_main if sampled.processes > 1 else None,
         peak_rss_main=sampled.peak_rss_main,
         peak_rss_total=sampled.peak_rss_total,
         processes=sampled.processes,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pipelines.boilerplate import TAIL_X2 as TAIL_HEADINGS_INTL
 from pipelines.boilerplate import TEASER_BLOCK_X2 as TEASER_BLOCK_LABELS
@@ -112,6 +113,7 @@ REPEATED_RUN = 3
 FEW_REPEATS = 5
 
 
+@lru_cache(maxsize=2048)
 def count_words(text: str) -> int:
     """Words, where Chinese, Japanese and Korean characters count two to a word: those scripts
     do not separate words with spaces."""
@@ -131,6 +133,8 @@ def same_text(a: str | None, b: str | None) -> bool:
 
 def strip_tag_debris(line: str) -> str:
     """Remove markup that leaked into text: whole tags, and fragments like `em>` or `</strong`."""
+    if ">" not in line:
+        return normalise_space(line)  # every tag and fragment the patterns remove ends in ">"
     line = WHOLE_TAG.sub(" ", line)
     line = TAG_DEBRIS.sub(" ", line)
     return normalise_space(line)
@@ -439,5 +443,8 @@ def _all_capitalised(words: list[str]) -> bool:
     return all(word[:1].isupper() for word in words)
 
 
+# The rules compare each line with the headline, the names and the lines before it: many
+# times per line, so the comparable form is worked out once.
+@lru_cache(maxsize=2048)
 def _comparable(text: str) -> str:
     return normalise_space(re.sub(r"[^\w\s]", " ", text)).casefold()
