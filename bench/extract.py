@@ -36,6 +36,7 @@ from bench.metrics import (
     text_scores,
 )
 from crawler.items import Article
+from crawler.middlewares import utf8_for_a_false_claim
 from pipelines.dates import DatesStage
 from pipelines.extract import ArticleRejected, ExtractStage
 
@@ -80,8 +81,11 @@ def load_pages(folder: Path, limit: int | None) -> Iterator[Page]:
     for line in lines[:limit]:
         truth = json.loads(line)
         body = gzip.decompress((folder / truth["html"]).read_bytes())
-        # Decoded exactly as the crawl decodes a response: HTTP header, BOM, <meta>, sniffing.
-        html = HtmlResponse(url=truth.get("url") or "https://example.invalid/", body=body).text
+        # Decoded exactly as the crawl decodes a response: HTTP header, BOM, <meta>, sniffing,
+        # and UTF-8 bytes read as UTF-8 whatever they claim (crawler/middlewares.py).
+        url = truth.get("url") or "https://example.invalid/"
+        encoding = utf8_for_a_false_claim("", body)
+        html = HtmlResponse(url=url, body=body, encoding=encoding).text
         yield Page(folder.name, truth, html)
 
 

@@ -86,24 +86,49 @@ class RedirectLoops:
         return response
 
 
-def utf8_for_a_false_utf16_claim(content_type: str, body: bytes) -> str | None:
-    """ "utf-8" when a page's only encoding declaration is a <meta> naming UTF-16 or UTF-32.
+def utf8_for_a_false_claim(content_type: str, body: bytes) -> str | None:
+    """ "utf-8" when a page's declared encoding is wrong and its bytes are UTF-8, else None.
 
-    A <meta> can only be read if the bytes are ASCII-compatible, so such a claim is always
-    false; the HTML standard says to read the page as UTF-8 then. Scrapy believes it and
-    turns the page into CJK-looking noise."""
-    if http_content_type_encoding(content_type) or read_bom(body)[0]:
+    Two claims are overruled. A <meta> naming UTF-16 or UTF-32 is always false (a <meta> can
+    only be read if the bytes are ASCII-compatible), and the HTML standard says to read the
+    page as UTF-8 then. And any other legacy charset, from the header or a <meta>, when the
+    bytes hold non-ASCII text that is valid UTF-8: text really written in windows-1252,
+    windows-1251, GB2312 or Shift_JIS is practically never valid UTF-8, while servers and
+    templates that label UTF-8 pages with a default legacy charset are common. Believed,
+    either claim turns the page into noise."""
+    if read_bom(body)[0]:
         return None
-    declared = (html_body_declared_encoding(body) or "").lower().replace("_", "-")
-    return "utf-8" if declared.startswith(("utf-16", "utf-32")) else None
+    header = http_content_type_encoding(content_type)
+    declared = header or html_body_declared_encoding(body)
+    if not declared or declared == "utf-8":
+        return None
+    if declared.startswith(("utf-16", "utf-32")):
+        return None if header else "utf-8"
+    if body.isascii():
+        return None  # the same text in UTF-8 and in every ASCII-compatible charset
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return "utf-8"
 
 
-class FalseUtf16Claims:
-    """Read a page whose <meta> wrongly claims UTF-16 as UTF-8, as browsers do."""
+class FalseCharsetClaims:
+    """Read a UTF-8 page that claims another encoding as UTF-8 (see utf8_for_a_false_claim)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse):
             return response
         content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        encoding = utf8_for_a_false_utf16_claim(content_type, response.body)
-        return response.replace(encoding=encoding) if encoding else response
+        encoding = utf8_for_a_false_claim(content_type, response.body)
+        if not encoding:
+            return response
+        self.crawler.stats.inc_value("charset/utf8_despite_declaration")
+        return response.replace(encoding=encoding)

@@ -39,7 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OffsiteRedirects": 650,
     "crawler.middlewares.RedirectLoops": 640,
     # After HttpCompressionMiddleware (590) has decompressed the body.
-    "crawler.middlewares.FalseUtf16Claims": 100,
+    "crawler.middlewares.FalseCharsetClaims": 100,
 }
 # Only web pages: a feed, sitemap or redirect naming file:, data:, s3: or ftp: is never fetched.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}

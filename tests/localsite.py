@@ -107,6 +107,18 @@ def legacy_charset(source: str, encoding: str, *, meta: bool, header: bool) -> F
     return reply
 
 
+def mislabelled_utf8(source: str, claimed: str, *, header: bool) -> Fault:
+    """UTF-8 bytes labelled with a legacy charset, by the header or a <meta>."""
+
+    def reply(handler: SiteHandler) -> Reply:
+        charset_meta = "" if header else f'<meta charset="{claimed}">'
+        page = source_page(handler, source, CHARSET_META=charset_meta)
+        content_type = f"text/html; charset={claimed}" if header else "text/html"
+        return 200, content_type, page.encode("utf-8"), {}
+
+    return reply
+
+
 def invalid_utf8(handler: SiteHandler) -> Reply:
     page = source_page(handler, "plain.html", TITLE="Late ferries for shift workers", INVALID="@@")
     # Bytes no UTF-8 decoder accepts, in the middle of a sentence of a page that says UTF-8.
@@ -231,6 +243,12 @@ HOSTILE_FAULTS: dict[str, Fault] = {
         "japanese.html", "shift_jis", meta=False, header=False
     ),
     "/news/utf16-meta.html": utf16_meta,
+    "/news/utf8-claiming-windows-1251.html": mislabelled_utf8(
+        "cyrillic.html", "windows-1251", header=False
+    ),
+    "/news/utf8-claiming-shift-jis.html": mislabelled_utf8(
+        "japanese.html", "shift_jis", header=True
+    ),
     "/news/invalid-utf8.html": invalid_utf8,
     "/news/deep-nesting.html": deep_nesting,
     "/news/from-broken-sitemap.html": plain("Ferries found through a broken sitemap"),

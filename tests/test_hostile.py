@@ -20,7 +20,7 @@ from twisted.web._newclient import ResponseFailed
 
 from crawler.discovery import read_feed
 from crawler.items import DateCandidate
-from crawler.middlewares import redirect_loop, utf8_for_a_false_utf16_claim
+from crawler.middlewares import redirect_loop, utf8_for_a_false_claim
 from crawler.spiders.news import describe_failure
 from pipelines.dates import DateRejected, choose_date, normalise_published_date
 from pipelines.extract import ExtractionError, extract_article, parse_page
@@ -304,6 +304,18 @@ def test_a_sitemap_index_that_lists_itself_is_read_once(hostile: HostileCrawl) -
             ["The harbour commission approved", "six weeks"],
             id="utf-8-claiming-utf-16",
         ),
+        pytest.param(
+            "/news/utf8-claiming-windows-1251.html",
+            "Городской совет утвердил новый бюджет",
+            ["Депутаты решили увеличить расходы", "северном районе города"],
+            id="utf-8-claiming-windows-1251-in-meta",
+        ),
+        pytest.param(
+            "/news/utf8-claiming-shift-jis.html",
+            "市議会が新しい予算を承認",
+            ["北部地区に新しい図書館", "地方税を引き上げる"],
+            id="utf-8-claiming-shift-jis-in-header",
+        ),
     ],
 )
 def test_legacy_and_mislabelled_charsets_are_archived_as_readable_text(
@@ -314,6 +326,11 @@ def test_legacy_and_mislabelled_charsets_are_archived_as_readable_text(
     for word in words:
         assert word in row["text"]
     assert "\ufffd" not in row["text"]
+
+
+def test_each_overruled_charset_claim_is_counted(hostile: HostileCrawl) -> None:
+    # The page claiming UTF-16 and the two UTF-8 pages labelled windows-1251 and Shift_JIS.
+    assert hostile.run.stat("charset/utf8_despite_declaration") == 3
 
 
 def test_invalid_utf8_becomes_replacement_characters_and_the_rest_is_kept(
@@ -355,7 +372,7 @@ def test_updated_minutes_ago_counts_back_from_the_fetch(hostile: HostileCrawl) -
 
 def test_every_archived_hostile_page_has_its_whole_text(hostile: HostileCrawl) -> None:
     rows = hostile.rows("select url, text from articles")
-    assert len(rows) == hostile.run.stat("archive/inserted") == 10
+    assert len(rows) == hostile.run.stat("archive/inserted") == 12
     for row in rows:
         # Every fixture article has three paragraphs; none may come out cut or empty.
         assert row["text"].count("\n") == 2, row["url"]
@@ -409,6 +426,10 @@ def test_a_redirect_back_to_any_url_of_the_chain_is_a_loop() -> None:
     assert not redirect_loop(chain, "https://ex.com/c")
 
 
+CYRILLIC = "Городской совет утвердил новый бюджет"
+CHINESE = "市议会批准了新的预算"
+
+
 @pytest.mark.parametrize(
     ("content_type", "body", "expected"),
     [
@@ -418,12 +439,22 @@ def test_a_redirect_back_to_any_url_of_the_chain_is_a_loop() -> None:
         ("text/html", b"\xff\xfe<\x00m\x00e\x00t\x00a\x00 \x00c\x00", None),
         ("text/html", b'<meta charset="windows-1251"><p>Hi</p>', None),
         ("text/html", b"<p>Hi</p>", None),
+        # Legacy text in its own charset stays as declared...
+        ("text/html", f'<meta charset="windows-1251"><p>{CYRILLIC}</p>'.encode("cp1251"), None),
+        ("text/html; charset=gb2312", f"<p>{CHINESE}</p>".encode("gb2312"), None),
+        ("text/html; charset=shift_jis", "<p>市議会が予算を承認</p>".encode("shift_jis"), None),
+        ("text/html; charset=iso-8859-1", "<p>Café in Zürich</p>".encode("latin-1"), None),
+        # ...while UTF-8 bytes under a legacy label are read as UTF-8.
+        ("text/html", f'<meta charset="gb2312"><p>{CHINESE}</p>'.encode(), "utf-8"),
+        ("text/html", f'<meta charset="windows-1251"><p>{CYRILLIC}</p>'.encode(), "utf-8"),
+        ("text/html; charset=iso-8859-1", "<p>Café in Zürich</p>".encode(), "utf-8"),
+        ("text/html; charset=utf-8", "<p>Café</p>".encode(), None),
     ],
 )
-def test_only_a_meta_claiming_utf16_is_overruled(
+def test_a_false_charset_claim_is_overruled_only_for_utf8_bytes(
     content_type: str, body: bytes, expected: str | None
 ) -> None:
-    assert utf8_for_a_false_utf16_claim(content_type, body) == expected
+    assert utf8_for_a_false_claim(content_type, body) == expected
 
 
 def test_download_failures_are_described_with_the_setting_that_applies() -> None:
