@@ -143,6 +143,12 @@ def _letters(text: str) -> str:
     return "".join(character for character in text if character.isalnum())
 
 
+def page_headlines(tree: lxml_html.HtmlElement) -> list[str]:
+    """The text of the page's first two <h1> elements: the headline as printed. The first is
+    sometimes the site's logo; later ones are sometimes the story's subheadings."""
+    return [" ".join(heading.text_content().split()) for heading in tree.xpath("//h1")[:2]]
+
+
 def merge_split_body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """Move the content of later containers that share the body container's tag and class
     into the first one, so that a story printed in several chunks is read whole."""

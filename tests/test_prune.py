@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from pipelines.prune import merge_split_body, prune_furniture
+from pipelines.prune import merge_split_body, page_headlines, prune_furniture
 
 STORY = " ".join(["The ferry carried its first passengers across the river on Monday."] * 4)
 
@@ -82,3 +82,8 @@ def test_a_list_of_the_story_and_a_menu_of_links_are_kept() -> None:
     assert "Crews start at six" in text
     assert "Fares stay" in text
     assert "Sport" in text
+
+
+def test_the_headlines_are_the_first_two_h1_elements() -> None:
+    tree = page("<h1><a href='/'>Gazette</a></h1><h1>Ferry <b>returns</b></h1><h1>Schedule</h1>")
+    assert page_headlines(tree) == ["Gazette", "Ferry returns"]
