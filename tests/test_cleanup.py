@@ -303,6 +303,8 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("Contributing: Ann Lee", "source"),
         ("[사진=연합뉴스]", "photo credit"),
         ("기사입력 : 2024-03-05 15:24", "date"),
+        ("Auch interessant", "teaser label"),
+        ("Related stories", "teaser label"),
     ],
 )
 def test_more_furniture_lines(line: str, rule: str) -> None:
