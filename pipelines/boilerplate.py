@@ -316,6 +316,13 @@ TAIL_X2 = re.compile(
     IGNORE_CASE,
 )
 
+
+def teaser_label(line: str) -> bool:
+    """A label that introduces teasers ("Auch interessant", "Related stories") is furniture
+    itself, whether or not the teasers after it were recognised."""
+    return len(line.split()) <= 10 and bool(TEASER_BLOCK_X2.match(line))
+
+
 FURNITURE_LINE_RULES = (
     ("teaser", teaser_line),
     ("source", source_line),
@@ -335,6 +342,7 @@ FURNITURE_LINE_RULES = (
     ("comment prompt", comment_prompt),
     ("previous/next", prev_next),
     ("disclaimer", no_warranty),
+    ("teaser label", teaser_label),
 )
 
 

@@ -111,6 +111,12 @@ SENTENCE_ENDINGS = (*PROSE_ENDINGS, ":")  # "He said:" introduces a quote on the
 DUPLICATE_MIN_WORDS = 8
 REPEATED_RUN = 3
 FEW_REPEATS = 5
+# The printed headline comes before the story, after at most a date, a kicker or a byline.
+HEADLINE_WITHIN_LINES = 5
+HEADLINE_MAX_WORDS = 40
+# A kicker is a topic of a few words; the headline after it is a sentence, not one word.
+HEADLINE_KICKER_CHARS = 40
+HEADLINE_MIN_CHARS = 20
 
 
 @lru_cache(maxsize=2048)
@@ -257,6 +263,44 @@ def prose_word_count(text: str) -> int:
 def is_sentence_or_long(line: str) -> bool:
     """Prose for the word count: a sentence, or a line too long to be a label."""
     return count_words(line) >= 8 or line.rstrip().endswith(PROSE_ENDINGS)
+
+
+def drop_page_headline(text: str, headlines: Iterable[str | None]) -> str:
+    """Remove the page's printed headline from the first lines of the text.
+
+    The title the archive stores often comes from structured data and is worded differently
+    from the page's <h1>, and the printed headline often carries a kicker before it, glued on
+    or behind a colon ("Premier League: Liverpool lose at Everton"), so the rule that compares
+    lines with the title misses it. Letters and digits alone are compared: kicker and
+    headline are separate elements whose text is joined with or without a space."""
+    wanted = {_squashed(headline) for headline in headlines if headline}
+    wanted.discard("")
+    if not wanted:
+        return text
+    lines = text.splitlines()
+    for index, line in enumerate(lines[:HEADLINE_WITHIN_LINES]):
+        if _is_printed_headline(line, wanted):
+            return "\n".join(lines[:index] + lines[index + 1 :])
+    return text
+
+
+def _is_printed_headline(line: str, headlines: set[str]) -> bool:
+    squashed = _squashed(line)
+    if not squashed or len(line.split()) > HEADLINE_MAX_WORDS:
+        return False
+    return any(
+        squashed == headline
+        or (
+            len(headline) >= HEADLINE_MIN_CHARS
+            and squashed.endswith(headline)
+            and len(squashed) - len(headline) <= HEADLINE_KICKER_CHARS
+        )
+        for headline in headlines
+    )
+
+
+def _squashed(text: str) -> str:
+    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def clean_body(text: str, *, title: str | None = None, authors: Iterable[str] = ()) -> str:

@@ -29,6 +29,7 @@ from crawler.urls import choose_article_url
 from pipelines.cleanup import (
     clean_author_names,
     clean_body,
+    drop_page_headline,
     find_date_strings,
     is_date_line,
     normalise_space,
@@ -37,7 +38,7 @@ from pipelines.cleanup import (
     same_text,
 )
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
-from pipelines.prune import merge_split_body, prune_furniture
+from pipelines.prune import merge_split_body, page_headlines, prune_furniture
 from pipelines.titles import choose_title
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
@@ -126,6 +127,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     )
     if lead is not None and lead.comes_before(tree, text_lines):
         raw_text = f"{lead.text}\n{raw_text}"
+    raw_text = drop_page_headline(raw_text, [*page_headlines(tree), title])
     text = clean_body(raw_text, title=title, authors=authors)
     word_count = prose_word_count(text)
     if word_count < min_words:

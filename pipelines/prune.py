@@ -56,6 +56,17 @@ MAX_TEXT_SHARE = 0.25
 MAX_STORY_SHARE = 0.2
 STORY_PARAGRAPH_WORDS = 25
 MIN_CHUNK_CHARS = 200
+# A list whose every item is a link's text, at most behind a short kicker ("Topic: <a>"), is
+# a list of teasers (related stories, "more from", shop links), not the story's own
+# enumeration, whose items read as prose with at most a linked word or two.
+LINK_LIST_MIN_ITEMS = 2
+LINK_LIST_LINKED_SHARE = 0.5
+LINK_LIST_UNLINKED_WORDS = 4
+# Only lists printed among the story's paragraphs are removed. Menus are left alone:
+# trafilatura drops them itself, and compares its result with other algorithms' reading of
+# the whole page to choose between extractions, which removing menus would skew.
+LINK_LIST_LEVELS = 2
+LINK_LIST_OUTSIDE = {"nav", "header", "footer", "aside", "li", "menu"}
 
 
 def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
@@ -81,7 +92,61 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         if story and held > MAX_STORY_SHARE * story_chars:
             continue
         _remove_keeping_tail(element)
+    drop_link_lists(root)
     return tree
+
+
+def drop_link_lists(root: lxml_html.HtmlElement) -> None:
+    """Remove <ul>/<ol> lists in which the text of every item is (nearly) all link text."""
+    for listing in list(root.iter("ul", "ol")):
+        if listing.getparent() is not None and _is_link_list(listing):
+            _remove_keeping_tail(listing)
+
+
+def _is_link_list(listing: Any) -> bool:
+    items = [child for child in listing if child.tag == "li"]
+    if len(items) < LINK_LIST_MIN_ITEMS:
+        return False
+    if any(parent.tag in LINK_LIST_OUTSIDE for parent in listing.iterancestors()):
+        return False
+    if not _among_story_paragraphs(listing):
+        return False
+    for item in items:
+        text = item.text_content()
+        letters = len(_letters(text))
+        if not letters:
+            continue
+        links = [link.text_content() for link in item.iter("a")]
+        linked = sum(len(_letters(link)) for link in links)
+        unlinked_words = len(text.split()) - sum(len(link.split()) for link in links)
+        if linked < LINK_LIST_LINKED_SHARE * letters or unlinked_words > LINK_LIST_UNLINKED_WORDS:
+            return False
+    return True
+
+
+def _among_story_paragraphs(listing: Any) -> bool:
+    """A story paragraph is a sibling of the list or of its wrapper (a teaser box's <div>)."""
+    element = listing
+    for _ in range(LINK_LIST_LEVELS):
+        element = element.getparent()
+        if element is None:
+            return False
+        if any(
+            child.tag == "p" and len(child.text_content().split()) >= STORY_PARAGRAPH_WORDS
+            for child in element
+        ):
+            return True
+    return False
+
+
+def _letters(text: str) -> str:
+    return "".join(character for character in text if character.isalnum())
+
+
+def page_headlines(tree: lxml_html.HtmlElement) -> list[str]:
+    """The text of the page's first two <h1> elements: the headline as printed. The first is
+    sometimes the site's logo; later ones are sometimes the story's subheadings."""
+    return [" ".join(heading.text_content().split()) for heading in tree.xpath("//h1")[:2]]
 
 
 def merge_split_body(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:

@@ -10,6 +10,7 @@ from pipelines.cleanup import (
     clean_author_names,
     clean_body,
     drop_menu_runs,
+    drop_page_headline,
     is_byline,
     is_credit_line,
     is_date_line,
@@ -302,6 +303,8 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("Contributing: Ann Lee", "source"),
         ("[사진=연합뉴스]", "photo credit"),
         ("기사입력 : 2024-03-05 15:24", "date"),
+        ("Auch interessant", "teaser label"),
+        ("Related stories", "teaser label"),
     ],
 )
 def test_more_furniture_lines(line: str, rule: str) -> None:
@@ -319,3 +322,26 @@ def test_a_story_printed_twice_loses_its_second_copy_but_repeated_list_items_sta
     plan = "\n".join(line for day in days for line in (day, breakfast))
     # The same breakfast on seven days, between other lines: a plan, not a printing error.
     assert clean_body(plan).count(breakfast) == 7
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "River ferry to reopen after five years",
+        "Transport:River ferry to reopen after five years",
+        "County news River ferry to reopen after five years",
+    ],
+)
+def test_the_printed_headline_is_removed_with_its_kicker(printed: str) -> None:
+    text = f"May 3, 2024\n{printed}\n{PARAGRAPH}\n{SECOND}"
+    assert drop_page_headline(text, ["River ferry to reopen after five years"]) == (
+        f"May 3, 2024\n{PARAGRAPH}\n{SECOND}"
+    )
+
+
+def test_a_line_that_only_resembles_the_headline_or_comes_late_is_kept() -> None:
+    headline = "River ferry to reopen after five years"
+    text = f"{PARAGRAPH}\nWhy the river ferry to reopen after five years matters to the county"
+    assert drop_page_headline(text, [headline]) == text
+    late = "\n".join([PARAGRAPH] * 5 + [headline])
+    assert drop_page_headline(late, [headline]) == late

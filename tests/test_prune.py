@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import html as lxml_html
 
-from pipelines.prune import merge_split_body, prune_furniture
+from pipelines.prune import merge_split_body, page_headlines, prune_furniture
 
 STORY = " ".join(["The ferry carried its first passengers across the river on Monday."] * 4)
 
@@ -56,3 +56,34 @@ def test_a_story_split_over_sibling_containers_is_merged() -> None:
     bodies = merged.xpath('//div[@class="article-body"]')
     assert len(bodies) == 1
     assert "Second part." in bodies[0].text_content()
+
+
+def test_a_list_of_teaser_links_among_the_paragraphs_is_removed() -> None:
+    tree = page(
+        f"<article><p>{STORY}</p>"
+        '<div class="box"><ul><li><b>Weather:</b> <a href="/a">Storm closes the harbour</a></li>'
+        '<li><a href="/b">New bridge opens to cyclists</a></li></ul></div>'
+        f"<p>Second part. {STORY}</p></article>"
+    )
+    text = prune_furniture(tree).text_content()
+    assert "Storm closes" not in text
+    assert "cyclists" not in text
+    assert "Second part." in text
+
+
+def test_a_list_of_the_story_and_a_menu_of_links_are_kept() -> None:
+    story_list = (
+        "<ul><li>Crews start at six, says <a href='/p'>the operator</a>, and work until dusk</li>"
+        "<li>Fares stay at two dollars for adults</li></ul>"
+    )
+    menu = "<ul><li><a href='/n'>News</a></li><li><a href='/s'>Sport</a></li></ul>"
+    tree = page(f"<div>{menu}</div><article><p>{STORY}</p>{story_list}</article>")
+    text = prune_furniture(tree).text_content()
+    assert "Crews start at six" in text
+    assert "Fares stay" in text
+    assert "Sport" in text
+
+
+def test_the_headlines_are_the_first_two_h1_elements() -> None:
+    tree = page("<h1><a href='/'>Gazette</a></h1><h1>Ferry <b>returns</b></h1><h1>Schedule</h1>")
+    assert page_headlines(tree) == ["Gazette", "Ferry returns"]
