@@ -36,7 +36,7 @@ from pipelines.cleanup import (
 )
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
 from pipelines.prune import merge_split_body, prune_furniture
-from pipelines.titles import choose_title
+from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 BYLINE_ZONE_CHARS = 600
@@ -93,6 +93,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
     lead = find_standfirst(tree, page.description)
+    headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
     prune_furniture(merge_split_body(tree))
     document = trafilatura.bare_extraction(
         tree,
@@ -116,6 +117,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         url,
         trafilatura_title=getattr(document, "title", None),
         trafilatura_sitename=getattr(document, "sitename", None),
+        headings=headings,
     )
     text_lines = raw_text.splitlines()
     text_byline = byline_from_text_lines(text_lines, title)

@@ -224,3 +224,16 @@ def test_the_standfirst_under_the_headline_opens_the_text() -> None:
 def test_the_description_printed_after_the_story_is_not_a_standfirst() -> None:
     text = extract_article(standfirst_page("after"), f"{BASE}/a.html").text
     assert text.startswith("Paragraph 1:")
+
+
+def test_a_kicker_inside_the_headline_survives_furniture_pruning() -> None:
+    # "teaser" marks furniture elsewhere on a page; inside the <h1> it is the printed kicker.
+    story = " ".join(["The river ferry carried its first passengers in five years today."] * 4)
+    html = (
+        "<html><head><title>Column: The ferry is back</title>"
+        '<meta property="og:title" content="Column: The ferry is back"></head><body>'
+        '<article><h1><span class="teaser__subtitle">Column<span>: </span></span>'
+        f"The ferry is back</h1><p>{story}</p><p>{story}</p></article></body></html>"
+    )
+    extraction = extract_article(html, "https://riverside-courier.example/2024/ferry.html")
+    assert extraction.title == "Column: The ferry is back"

@@ -92,3 +92,20 @@ def test_json_ld_headline_comes_before_the_h1_when_nothing_else_decides() -> Non
 
 def test_a_page_without_candidates_has_no_title() -> None:
     assert title_of("", "<p>Hello</p>") is None
+
+
+def test_a_screen_reader_label_in_the_h1_is_not_part_of_the_headline() -> None:
+    body = (
+        '<h1><span class="sr-only">Headline:</span> Ferry returns to the river</h1>'
+        "<p>The ferry is back.</p>"
+    )
+    assert title_of("", body) == "Ferry returns to the river"
+
+
+def test_a_screen_reader_separator_joins_kicker_and_headline() -> None:
+    head = '<meta property="og:title" content="Transport: Ferry returns to the river">'
+    body = (
+        '<h1><span class="kicker">Transport</span><span class="visually-hidden">: </span>'
+        "<span>Ferry returns to the river</span></h1>"
+    )
+    assert title_of(head, body) == "Transport: Ferry returns to the river"
