@@ -8,8 +8,10 @@ application names, the Twitter handle) and from its host.
 
 The <h1> counts only when it is not the site's logo, and only the part of it that agrees with
 the metadata (a kicker in its own <span> is left out when the metadata leaves it out). An
-og:title that differs from both <title> and the <h1> is a headline written on purpose for
-sharing, and wins; otherwise JSON-LD > h1 > og:title > <title>. No rule names a site.
+og:title that differs from both <title> and an <h1> the metadata confirms is a headline
+written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
+and og:title another, the printed headline wins; otherwise JSON-LD > h1 > og:title > <title>.
+No rule names a site.
 """
 
 from __future__ import annotations
@@ -359,13 +361,28 @@ def select_title(cands: list[tuple[str, str]]) -> str | None:
     first: dict[str, str] = {}
     for source, text in cands:
         first.setdefault(source, text)
-    og, h1, title = first.get("og"), first.get("h1"), first.get("title")
+    ld, og, h1, title = first.get("ld"), first.get("og"), first.get("h1"), first.get("title")
 
     def same(a: str | None, b: str | None) -> bool:
         return bool(a and b) and relation(a or "", b or "") == "same"
 
-    if PREFER_SOCIAL_HEADLINE and og and not same(og, title) and not same(og, h1):
+    # An <h1> no metadata agrees with (a live blog's latest entry, a lone h1 kept as a last
+    # resort) says nothing about which metadata headline the page means.
+    confirmed = bool(h1) and any(
+        relation(text, h1 or "") for source, text in cands if source in ("ld", "og", "tw", "title")
+    )
+    if (
+        PREFER_SOCIAL_HEADLINE
+        and og
+        and (confirmed or not h1)
+        and not same(og, title)
+        and not same(og, h1)
+    ):
         return og  # a deliberately written social headline (differs from <title> and h1)
+    if h1 and ld and same(og, h1) and not same(ld, h1) and not (title and relation(title, h1)):
+        # Two against two: the search headline (JSON-LD, <title>) against the printed one
+        # (<h1>, og:title). The headline readers saw wins.
+        return h1
     for source in ORDER:
         if first.get(source):
             return first[source]

@@ -109,3 +109,26 @@ def test_a_screen_reader_separator_joins_kicker_and_headline() -> None:
         "<span>Ferry returns to the river</span></h1>"
     )
     assert title_of(head, body) == "Transport: Ferry returns to the river"
+
+
+def test_a_social_headline_does_not_override_metadata_over_an_unrelated_h1() -> None:
+    # A live page: the <h1> is the latest entry, which no metadata names.
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "River floods: news and updates"}</script>'
+        "<title>River floods: news and updates</title>"
+        '<meta property="og:title" content="River floods: the latest news and updates">'
+    )
+    body = "<h1>Water level at the old bridge falls below the warning mark</h1>"
+    assert title_of(head, body) == "River floods: news and updates"
+
+
+def test_the_printed_headline_wins_when_social_and_search_disagree_two_to_two() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Ferry service resumes on the river in May"}</script>'
+        "<title>Ferry service resumes on the river in May</title>"
+        '<meta property="og:title" content="The ferry is back after five years">'
+    )
+    body = "<h1>The ferry is back after five years</h1>"
+    assert title_of(head, body) == "The ferry is back after five years"
