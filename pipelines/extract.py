@@ -39,7 +39,7 @@ from pipelines.cleanup import (
 )
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
 from pipelines.prune import merge_split_body, page_headlines, prune_furniture
-from pipelines.titles import choose_title
+from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 BYLINE_ZONE_CHARS = 600
@@ -91,7 +91,9 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     tree = parse_page(html)
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
+    dateline = date_above_headline(tree)
     lead = find_standfirst(tree, page.description)
+    headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
     prune_furniture(merge_split_body(tree))
     document = trafilatura.bare_extraction(
         tree,
@@ -115,6 +117,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         url,
         trafilatura_title=getattr(document, "title", None),
         trafilatura_sitename=getattr(document, "sitename", None),
+        headings=headings,
     )
     text_lines = raw_text.splitlines()
     text_byline = byline_from_text_lines(text_lines, title)
@@ -142,7 +145,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     zone_dates = find_date_strings(zone.text)
     # Three different dates under a headline are a list (archive widget, teasers), no byline.
     byline_dates = zone_dates[:1] if len(set(zone_dates)) < 3 else []
-    visible_dates = [*byline_dates, text_byline[1]]
+    visible_dates = [*byline_dates, text_byline[1], dateline]
     for visible in visible_dates:
         if visible and all(candidate.raw != visible for candidate in published):
             published.append(DateCandidate(visible, "byline"))
@@ -299,6 +302,21 @@ def byline_zone(tree: lxml_html.HtmlElement) -> BylineZone:
         if size > BYLINE_ZONE_CHARS:
             break
     return BylineZone(normalise_space(" ".join(pieces)), datetimes)
+
+
+def date_above_headline(tree: lxml_html.HtmlElement) -> str | None:
+    """A date set directly above the headline: the element just before the <h1> holds a date
+    and nothing else. A clock in the site's header is not the headline's neighbour."""
+    headings = tree.xpath("//h1")
+    if not headings:
+        return None
+    previous = headings[0].getprevious()
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()  # comments, processing instructions
+    if previous is None or previous.tag in SKIPPED_TAGS:
+        return None
+    text = normalise_space(previous.text_content())
+    return find_date_strings(text)[0] if is_date_line(text) else None
 
 
 @dataclass

@@ -8,8 +8,10 @@ application names, the Twitter handle) and from its host.
 
 The <h1> counts only when it is not the site's logo, and only the part of it that agrees with
 the metadata (a kicker in its own <span> is left out when the metadata leaves it out). An
-og:title that differs from both <title> and the <h1> is a headline written on purpose for
-sharing, and wins; otherwise JSON-LD > h1 > og:title > <title>. No rule names a site.
+og:title that differs from both <title> and an <h1> the metadata confirms is a headline
+written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
+and og:title another, the printed headline wins; otherwise JSON-LD > h1 > og:title > <title>.
+No rule names a site.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ INLINE_NOSPACE = {
     "q",
     "s",
 }
+# Text only screen readers get. A label there ("Headline:") is not printed, but a separator
+# there (": " between kicker and headline) is how the headline reads as one line.
+SCREEN_READER_MARK = re.compile(
+    r"visually-?hidden|sr-only|screen-?reader|a11y-hidden|offscreen", re.I
+)
 LOGO_MARK = re.compile(r"site[-_]?(?:title|name|branding|logo)|logo|branding|masthead", re.I)
 MENU_MARK = re.compile(r"menu|navigation|toggle", re.I)
 HOME_PATHS = {
@@ -185,13 +192,21 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
 # ------------------------------------------------------------------ h1
 
 
+def is_hidden_label(element: Any) -> bool:
+    """Words that only screen readers get, such as "Headline:" before the headline."""
+    marks = f"{element.get('class', '')} {element.get('id', '')}"
+    return bool(SCREEN_READER_MARK.search(marks)) and any(
+        ch.isalnum() for ch in element.text_content()
+    )
+
+
 def element_text(element: Any) -> str:
     """Text without script/style; element boundaries become a space unless punctuation
     follows ("<span>LTE-Patent</span>: ..."); inline formatting tags join without a space."""
     pieces: list[str] = []
 
     def walk(el: Any) -> None:
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_hidden_label(el):
             if el is not element and el.tail:
                 pieces.append(el.tail)
             return
@@ -236,8 +251,16 @@ def is_logo_h1(h1: Any) -> bool:
     return False
 
 
-def h1_candidates(tree: lxml_html.HtmlElement) -> tuple[list[tuple[str, list[str]]], list[str]]:
-    """[(h1 text, its text runs in document order)] and the texts of logo h1s."""
+# [(h1 text, its text runs in document order)] and the texts of logo h1s.
+Headings = tuple[list[tuple[str, list[str]]], list[str]]
+
+
+def h1_candidates(tree: lxml_html.HtmlElement) -> Headings:
+    """[(h1 text, its text runs in document order)] and the texts of logo h1s.
+
+    Read before the body's furniture is pruned: a kicker or a separator inside the <h1> can
+    carry class names ("teaser", "hidden") that furniture rules remove elsewhere, but inside
+    the headline they are part of what the page prints."""
     found: list[tuple[str, list[str]]] = []
     logos: list[str] = []
     for h1 in tree.xpath("//h1")[:8]:
@@ -249,7 +272,7 @@ def h1_candidates(tree: lxml_html.HtmlElement) -> tuple[list[tuple[str, list[str
             continue
         runs = [h1.text or ""]
         for child in h1:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
+            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS or is_hidden_label(child):
                 runs.append(child.tail or "")
             elif child.tag in INLINE_NOSPACE:
                 runs[-1] += element_text(child) + (child.tail or "")
@@ -290,10 +313,11 @@ def gather_candidates(
     trafilatura_title: str | None,
     url: str,
     trafilatura_sitename: str | None = None,
+    headings: Headings | None = None,
 ) -> list[tuple[str, str]]:
     names = site_names(page, meta, url, trafilatura_sitename)
     sections = section_names(meta, url)
-    h1s, logos = h1_candidates(tree)
+    h1s, logos = headings if headings is not None else h1_candidates(tree)
     names += [name for name in (clean(logo) for logo in logos) if name and len(name.split()) <= 6]
     cleaned_h1s: list[tuple[str, list[str]]] = []
     for full, parts in h1s:
@@ -337,13 +361,28 @@ def select_title(cands: list[tuple[str, str]]) -> str | None:
     first: dict[str, str] = {}
     for source, text in cands:
         first.setdefault(source, text)
-    og, h1, title = first.get("og"), first.get("h1"), first.get("title")
+    ld, og, h1, title = first.get("ld"), first.get("og"), first.get("h1"), first.get("title")
 
     def same(a: str | None, b: str | None) -> bool:
         return bool(a and b) and relation(a or "", b or "") == "same"
 
-    if PREFER_SOCIAL_HEADLINE and og and not same(og, title) and not same(og, h1):
+    # An <h1> no metadata agrees with (a live blog's latest entry, a lone h1 kept as a last
+    # resort) says nothing about which metadata headline the page means.
+    confirmed = bool(h1) and any(
+        relation(text, h1 or "") for source, text in cands if source in ("ld", "og", "tw", "title")
+    )
+    if (
+        PREFER_SOCIAL_HEADLINE
+        and og
+        and (confirmed or not h1)
+        and not same(og, title)
+        and not same(og, h1)
+    ):
         return og  # a deliberately written social headline (differs from <title> and h1)
+    if h1 and ld and same(og, h1) and not same(ld, h1) and not (title and relation(title, h1)):
+        # Two against two: the search headline (JSON-LD, <title>) against the printed one
+        # (<h1>, og:title). The headline readers saw wins.
+        return h1
     for source in ORDER:
         if first.get(source):
             return first[source]
@@ -357,9 +396,11 @@ def choose_title(
     *,
     trafilatura_title: str | None = None,
     trafilatura_sitename: str | None = None,
+    headings: Headings | None = None,
 ) -> str | None:
-    """The article's headline, or None when the page offers none."""
+    """The article's headline, or None when the page offers none. `headings` are the page's
+    <h1>s as h1_candidates read them, when the tree has been pruned since."""
     candidates = gather_candidates(
-        tree, page, page.meta, trafilatura_title, url, trafilatura_sitename
+        tree, page, page.meta, trafilatura_title, url, trafilatura_sitename, headings
     )
     return select_title(candidates)

@@ -238,3 +238,30 @@ def test_the_innermost_element_holding_a_phrase_is_found_however_its_words_are_s
     # Not the <header> that holds the lead paragraph, nor the script or the <nav> word.
     assert [element.get("id") for element in found] == ["lead", "later"]
     assert _innermost_holding(page, "a phrase the page never prints") == []
+
+
+def test_a_kicker_inside_the_headline_survives_furniture_pruning() -> None:
+    # "teaser" marks furniture elsewhere on a page; inside the <h1> it is the printed kicker.
+    story = " ".join(["The river ferry carried its first passengers in five years today."] * 4)
+    html = (
+        "<html><head><title>Column: The ferry is back</title>"
+        '<meta property="og:title" content="Column: The ferry is back"></head><body>'
+        '<article><h1><span class="teaser__subtitle">Column<span>: </span></span>'
+        f"The ferry is back</h1><p>{story}</p><p>{story}</p></article></body></html>"
+    )
+    extraction = extract_article(html, "https://riverside-courier.example/2024/ferry.html")
+    assert extraction.title == "Column: The ferry is back"
+
+
+def test_a_date_set_directly_above_the_headline_is_a_date_candidate() -> None:
+    story = " ".join(["The river ferry carried its first passengers in five years today."] * 4)
+    html = (
+        "<html><head><title>The ferry is back</title></head><body>"
+        '<header><span class="clock">Friday, November 27, 2026</span><nav>Home</nav></header>'
+        "<article><h3>March 2, 2024</h3><h1>The ferry is back</h1>"
+        f"<p>{story}</p><p>{story}</p></article></body></html>"
+    )
+    extraction = extract_article(html, "https://riverside-courier.example/2024/ferry.html")
+    raws = [candidate.raw for candidate in extraction.published]
+    assert "March 2, 2024" in raws
+    assert not any("2026" in raw for raw in raws)

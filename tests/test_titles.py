@@ -92,3 +92,43 @@ def test_json_ld_headline_comes_before_the_h1_when_nothing_else_decides() -> Non
 
 def test_a_page_without_candidates_has_no_title() -> None:
     assert title_of("", "<p>Hello</p>") is None
+
+
+def test_a_screen_reader_label_in_the_h1_is_not_part_of_the_headline() -> None:
+    body = (
+        '<h1><span class="sr-only">Headline:</span> Ferry returns to the river</h1>'
+        "<p>The ferry is back.</p>"
+    )
+    assert title_of("", body) == "Ferry returns to the river"
+
+
+def test_a_screen_reader_separator_joins_kicker_and_headline() -> None:
+    head = '<meta property="og:title" content="Transport: Ferry returns to the river">'
+    body = (
+        '<h1><span class="kicker">Transport</span><span class="visually-hidden">: </span>'
+        "<span>Ferry returns to the river</span></h1>"
+    )
+    assert title_of(head, body) == "Transport: Ferry returns to the river"
+
+
+def test_a_social_headline_does_not_override_metadata_over_an_unrelated_h1() -> None:
+    # A live page: the <h1> is the latest entry, which no metadata names.
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "River floods: news and updates"}</script>'
+        "<title>River floods: news and updates</title>"
+        '<meta property="og:title" content="River floods: the latest news and updates">'
+    )
+    body = "<h1>Water level at the old bridge falls below the warning mark</h1>"
+    assert title_of(head, body) == "River floods: news and updates"
+
+
+def test_the_printed_headline_wins_when_social_and_search_disagree_two_to_two() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Ferry service resumes on the river in May"}</script>'
+        "<title>Ferry service resumes on the river in May</title>"
+        '<meta property="og:title" content="The ferry is back after five years">'
+    )
+    body = "<h1>The ferry is back after five years</h1>"
+    assert title_of(head, body) == "The ferry is back after five years"
