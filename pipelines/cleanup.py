@@ -119,12 +119,16 @@ HEADLINE_KICKER_CHARS = 40
 HEADLINE_MIN_CHARS = 20
 
 
-@lru_cache(maxsize=2048)
 def count_words(text: str) -> int:
     """Words, where Chinese, Japanese and Korean characters count two to a word: those scripts
     do not separate words with spaces."""
     cjk = len(CJK_CHARACTER.findall(text))
     return len(CJK_CHARACTER.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+# The line rules ask for the same lines' word counts many times. Lines only: whole article
+# texts held in a cache would stay in memory for the whole crawl.
+line_words = lru_cache(maxsize=2048)(count_words)
 
 
 def normalise_space(text: str) -> str:
@@ -233,7 +237,7 @@ def is_contact_line(line: str) -> bool:
 
 def is_menu_item(line: str) -> bool:
     """A navigation entry: one to three words, no sentence punctuation."""
-    return count_words(line) <= 3 and not line.rstrip().endswith(SENTENCE_ENDINGS)
+    return line_words(line) <= 3 and not line.rstrip().endswith(SENTENCE_ENDINGS)
 
 
 def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
@@ -252,17 +256,17 @@ def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
 
 def is_sentence(line: str) -> bool:
     """Reads as running text rather than as a label, headline or menu item."""
-    return count_words(line) >= 20 or line.rstrip().endswith(SENTENCE_ENDINGS)
+    return line_words(line) >= 20 or line.rstrip().endswith(SENTENCE_ENDINGS)
 
 
 def prose_word_count(text: str) -> int:
     """Words in lines that read as sentences, not as labels or menu items."""
-    return sum(count_words(line) for line in text.splitlines() if is_sentence_or_long(line))
+    return sum(line_words(line) for line in text.splitlines() if is_sentence_or_long(line))
 
 
 def is_sentence_or_long(line: str) -> bool:
     """Prose for the word count: a sentence, or a line too long to be a label."""
-    return count_words(line) >= 8 or line.rstrip().endswith(PROSE_ENDINGS)
+    return line_words(line) >= 8 or line.rstrip().endswith(PROSE_ENDINGS)
 
 
 def drop_page_headline(text: str, headlines: Iterable[str | None]) -> str:
@@ -364,7 +368,7 @@ def repeats_to_drop(lines: list[str]) -> set[str]:
     repeated: list[bool] = []
     for line in long_lines:
         key = _comparable(line)
-        repeated.append(key in seen and count_words(line) >= DUPLICATE_MIN_WORDS)
+        repeated.append(key in seen and line_words(line) >= DUPLICATE_MIN_WORDS)
         seen.add(key)
     in_runs: set[str] = set()
     start = 0
