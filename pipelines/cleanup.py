@@ -277,7 +277,7 @@ def drop_page_headline(text: str, headlines: Iterable[str | None]) -> str:
     or behind a colon ("Premier League: Liverpool lose at Everton"), so the rule that compares
     lines with the title misses it. Letters and digits alone are compared: kicker and
     headline are separate elements whose text is joined with or without a space."""
-    wanted = {_squashed(headline) for headline in headlines if headline}
+    wanted = {squashed(headline) for headline in headlines if headline}
     wanted.discard("")
     if not wanted:
         return text
@@ -289,21 +289,22 @@ def drop_page_headline(text: str, headlines: Iterable[str | None]) -> str:
 
 
 def _is_printed_headline(line: str, headlines: set[str]) -> bool:
-    squashed = _squashed(line)
-    if not squashed or len(line.split()) > HEADLINE_MAX_WORDS:
+    letters = squashed(line)
+    if not letters or len(line.split()) > HEADLINE_MAX_WORDS:
         return False
     return any(
-        squashed == headline
+        letters == headline
         or (
             len(headline) >= HEADLINE_MIN_CHARS
-            and squashed.endswith(headline)
-            and len(squashed) - len(headline) <= HEADLINE_KICKER_CHARS
+            and letters.endswith(headline)
+            and len(letters) - len(headline) <= HEADLINE_KICKER_CHARS
         )
         for headline in headlines
     )
 
 
-def _squashed(text: str) -> str:
+def squashed(text: str) -> str:
+    """Letters and digits alone, casefolded: text compared across elements and spacing."""
     return "".join(character for character in text.casefold() if character.isalnum())
 
 

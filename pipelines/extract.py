@@ -36,6 +36,7 @@ from pipelines.cleanup import (
     parse_byline,
     prose_word_count,
     same_text,
+    squashed,
 )
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
 from pipelines.prune import merge_split_body, page_headlines, prune_furniture
@@ -228,11 +229,11 @@ def choose_authors(
             return persons
         # Only the publisher is declared: a person that the analytics tags name and the byline
         # prints is the story's author (the publisher's own markup credits itself by default).
-        shown = _squashed(zone_text)
+        shown = squashed(zone_text)
         signed = [
             name
             for name in clean_author_names(analytics_authors(page.meta), not_authors=not_authors)
-            if _squashed(name) and _squashed(name) in shown
+            if squashed(name) and squashed(name) in shown
         ]
         if signed:
             return signed
@@ -330,7 +331,7 @@ class Standfirst:
     def comes_before(self, tree: lxml_html.HtmlElement, body_lines: list[str]) -> bool:
         """True when the story's first line is printed after the standfirst (a copy of the
         description further down is a teaser or a box) and the text does not hold it yet."""
-        if _squashed(self.text)[:80] in _squashed(" ".join(body_lines)):
+        if squashed(self.text)[:80] in squashed(" ".join(body_lines)):
             return False
         first = next((line for line in body_lines if len(line.split()) >= 5), None)
         if first is None:
@@ -350,7 +351,7 @@ def find_standfirst(tree: lxml_html.HtmlElement, description: str | None) -> Sta
     holders = _innermost_holding(tree, wanted[:STANDFIRST_KEY_CHARS])
     for element in holders:
         text = normalise_space(element.text_content())
-        shorter, longer = sorted((_squashed(text), _squashed(wanted)), key=len)
+        shorter, longer = sorted((squashed(text), squashed(wanted)), key=len)
         if shorter not in longer or len(shorter) < STANDFIRST_AGREEMENT * len(longer):
             continue
         if any(parent.tag in STANDFIRST_OUTSIDE for parent in element.iterancestors()):
@@ -394,10 +395,6 @@ def _innermost_holding(tree: lxml_html.HtmlElement, key: str) -> list[Any]:
         for element in holders
         if element not in outer and not _has_skipped_ancestor(element)
     ]
-
-
-def _squashed(text: str) -> str:
-    return "".join(character for character in text.casefold() if character.isalnum())
 
 
 def _has_skipped_ancestor(element: Any) -> bool:
