@@ -9,7 +9,7 @@ anywhere, including in another process.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
@@ -38,12 +38,16 @@ from pipelines.cleanup import (
     same_text,
     squashed,
 )
+from pipelines.fallback_gate import fallbacks_only_where_they_can_win
+from pipelines.fallback_metadata import FallbackMetadata
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
 from pipelines.prune import merge_split_body, page_headlines, prune_furniture
 from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 BYLINE_ZONE_CHARS = 600
+# htmldate's extensive search falls back to guesses such as the footer's copyright year.
+HTMLDATE_PARAMS = {"extensive_search": False, "original_date": True}
 # What libxml2 logs when it stops reading a document it finds too deep or too large.
 PARSER_LIMIT = re.compile(r"XML_PARSE_HUGE|huge|excessive depth|resource limit", re.IGNORECASE)
 # A standfirst: the description, at least this long, found by its first characters, and
@@ -96,19 +100,19 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     lead = find_standfirst(tree, page.description)
     headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
     prune_furniture(merge_split_body(tree))
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        # The extensive search falls back to guesses such as the footer's copyright year.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    with fallbacks_only_where_they_can_win():
+        document = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            with_metadata=False,  # read below, field by field, where the page's own falls short
+        )
     raw_text = getattr(document, "text", None) or ""
     if not raw_text.strip():
         raise ExtractionError("no article text found on the page")
+    guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS)
 
     site_names = [name for name in (page.sitename, page.publisher) if name]
     site_names.append(_registered_name(url))
@@ -116,17 +120,25 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         tree,
         page,
         url,
-        trafilatura_title=getattr(document, "title", None),
-        trafilatura_sitename=getattr(document, "sitename", None),
+        trafilatura_sitename=guessed.sitename,
         headings=headings,
     )
+    if title is None:  # trafilatura's own title search, the last resort
+        title = choose_title(
+            tree,
+            page,
+            url,
+            trafilatura_title=guessed.title,
+            trafilatura_sitename=guessed.sitename,
+            headings=headings,
+        )
     text_lines = raw_text.splitlines()
     text_byline = byline_from_text_lines(text_lines, title)
     authors = choose_authors(
         page,
         zone_text=zone.text,
         text_byline_authors=text_byline[0],
-        trafilatura_author=getattr(document, "author", None),
+        trafilatura_author=lambda: guessed.author,
         not_authors=site_names,
     )
     if lead is not None and lead.comes_before(tree, text_lines):
@@ -150,7 +162,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     for visible in visible_dates:
         if visible and all(candidate.raw != visible for candidate in published):
             published.append(DateCandidate(visible, "byline"))
-    trafilatura_date = getattr(document, "date", None)
+    trafilatura_date = guessed.date
     if trafilatura_date:
         published.append(DateCandidate(trafilatura_date, "htmldate"))
 
@@ -159,12 +171,12 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         title=title,
         text=text,
         authors=authors,
-        description=page.description or getattr(document, "description", None),
-        tags=page.tags or list(getattr(document, "tags", None) or []),
-        image=_absolute(url, page.image or getattr(document, "image", None)),
+        description=page.description or guessed.description,
+        tags=page.tags or guessed.tags,
+        image=_absolute(url, page.image or guessed.image),
         language=page.language,
         language_tag=page.language_tag,
-        sitename=page.sitename or getattr(document, "sitename", None),
+        sitename=page.sitename or guessed.sitename,
         published=published,
         modified=list(page.modified),
     )
@@ -207,7 +219,7 @@ def choose_authors(
     *,
     zone_text: str,
     text_byline_authors: list[str],
-    trafilatura_author: str | None,
+    trafilatura_author: Callable[[], str | None],
     not_authors: Iterable[str],
 ) -> list[str]:
     """Structured data first, then the visible byline, then trafilatura's guess.
@@ -243,8 +255,9 @@ def choose_authors(
                 return publisher
     if visible:
         return visible
-    if trafilatura_author:
-        return clean_author_names(trafilatura_author.split(";"), not_authors=not_authors)
+    guessed = trafilatura_author()  # asked last: trafilatura searches the whole page for it
+    if guessed:
+        return clean_author_names(guessed.split(";"), not_authors=not_authors)
     return []
 
 
