@@ -303,9 +303,19 @@ def _is_printed_headline(line: str, headlines: set[str]) -> bool:
     )
 
 
+# What str.isalnum() rejects: \W is everything but alphanumerics and "_" (the same Unicode
+# test), and a regular expression drops the runs without a Python step per character.
+NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
+
+
 def squashed(text: str) -> str:
     """Letters and digits alone, casefolded: text compared across elements and spacing."""
-    return "".join(character for character in text.casefold() if character.isalnum())
+    return alphanumerics(text.casefold())
+
+
+def alphanumerics(text: str) -> str:
+    """The characters of `text` for which str.isalnum() holds, in order."""
+    return NOT_ALPHANUMERIC.sub("", text)
 
 
 def clean_body(text: str, *, title: str | None = None, authors: Iterable[str] = ()) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-from pipelines.cleanup import normalise_space
+from pipelines.cleanup import alphanumerics, normalise_space
 from pipelines.metadata import PageMetadata
 
 SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|\s*(?:\||ㅣ|--|：|｜)\s*")
@@ -92,8 +92,7 @@ def clean(text: str | None) -> str | None:
 
 
 def squash(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if ch.isalnum())
+    return alphanumerics(unicodedata.normalize("NFKD", text.casefold()))
 
 
 # ------------------------------------------------------------------ site names and sections

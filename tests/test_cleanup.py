@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cleanup import (
+    alphanumerics,
     clean_author_names,
     clean_body,
     drop_menu_runs,
@@ -17,6 +18,7 @@ from pipelines.cleanup import (
     is_prompt_line,
     is_tail_heading,
     parse_byline,
+    squashed,
     strip_tag_debris,
 )
 from pipelines.extract import byline_from_text_lines
@@ -345,3 +347,10 @@ def test_a_line_that_only_resembles_the_headline_or_comes_late_is_kept() -> None
     assert drop_page_headline(text, [headline]) == text
     late = "\n".join([PARAGRAPH] * 5 + [headline])
     assert drop_page_headline(late, [headline]) == late
+
+
+def test_alphanumerics_keeps_exactly_what_isalnum_accepts() -> None:
+    # Every code point but the surrogates, which no str from a page holds.
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
+    assert alphanumerics(every) == "".join(ch for ch in every if ch.isalnum())
+    assert squashed("Über-Café, 2024!") == "übercafé2024"

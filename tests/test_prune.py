@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import html as lxml_html
+from trafilatura.xpaths import BODY_XPATH
 
-from pipelines.prune import merge_split_body, page_headlines, prune_furniture
+from bench.sitegen import DEFAULT_SEED, render_article
+from pipelines.prune import first_body_container, merge_split_body, page_headlines, prune_furniture
+from tests.localsite import SITE_ROOT
 
 STORY = " ".join(["The ferry carried its first passengers across the river on Monday."] * 4)
 
@@ -87,3 +91,36 @@ def test_a_list_of_the_story_and_a_menu_of_links_are_kept() -> None:
 def test_the_headlines_are_the_first_two_h1_elements() -> None:
     tree = page("<h1><a href='/'>Gazette</a></h1><h1>Ferry <b>returns</b></h1><h1>Schedule</h1>")
     assert page_headlines(tree) == ["Gazette", "Ferry returns"]
+
+
+BODY_SHAPES = [
+    '<div class="post">x</div>',
+    '<section class="entry">x</section>',
+    '<div itemprop="articleBody">x</div>',
+    '<main id="articleContent">x</main>',
+    '<div id="story-body-2">x</div>',
+    '<div class="c-article-body wide">x</div>',
+    '<div class="posts">x</div>',  # not the exact class 'post', no body word either
+    '<span class="article-body">x</span>',  # not a container tag
+    '<aside><div class="post-content">x</div></aside><article class="entry">y</article>',
+    '<div class="wrap"><p>no body container at all</p></div>',
+]
+
+
+@pytest.mark.parametrize("body", BODY_SHAPES)
+def test_first_body_container_is_what_trafilaturas_first_body_xpath_finds(body: str) -> None:
+    tree = page(f"<div class='header'>Courier</div>{body}<div class='entry-content'>z</div>")
+    found = BODY_XPATH[0](tree)
+    assert first_body_container(tree) is (found[0] if found else None)
+
+
+def test_first_body_container_on_the_test_sites_pages() -> None:
+    pages = [path.read_text(encoding="utf-8") for path in sorted(SITE_ROOT.rglob("*.html"))]
+    pages += [render_article(DEFAULT_SEED, number, 40, "http://127.0.0.1:1") for number in range(8)]
+    found_any = False
+    for html in pages:
+        tree = lxml_html.fromstring(html)
+        found = BODY_XPATH[0](tree)
+        assert first_body_container(tree) is (found[0] if found else None)
+        found_any = found_any or bool(found)
+    assert found_any
