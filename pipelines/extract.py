@@ -41,7 +41,12 @@ from pipelines.cleanup import (
 from pipelines.fallback_gate import fallbacks_only_where_they_can_win
 from pipelines.fallback_metadata import FallbackMetadata
 from pipelines.metadata import PageMetadata, analytics_authors, read_page_metadata
-from pipelines.prune import merge_split_body, page_headlines, prune_furniture
+from pipelines.prune import (
+    merge_split_body,
+    page_headlines,
+    prune_furniture,
+    unwrap_layout_tables,
+)
 from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
@@ -99,7 +104,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     dateline = date_above_headline(tree)
     lead = find_standfirst(tree, page.description)
     headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
-    prune_furniture(merge_split_body(tree))
+    prune_furniture(merge_split_body(unwrap_layout_tables(tree)))
     with fallbacks_only_where_they_can_win():
         document = trafilatura.bare_extraction(
             tree,

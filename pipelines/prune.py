@@ -71,6 +71,8 @@ MAX_TEXT_SHARE = 0.25
 MAX_STORY_SHARE = 0.2
 STORY_PARAGRAPH_WORDS = 25
 MIN_CHUNK_CHARS = 200
+TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+LAYOUT_TABLE_PARAGRAPHS = 2
 # A list whose every item is a link's text, at most behind a short kicker ("Topic: <a>"), is
 # a list of teasers (related stories, "more from", shop links), not the story's own
 # enumeration, whose items read as prose with at most a linked word or two.
@@ -109,6 +111,31 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
         _remove_keeping_tail(element)
     drop_link_lists(root)
     return tree
+
+
+def unwrap_layout_tables(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Turn tables that lay the page out into plain blocks, in place; return the tree.
+
+    Old page templates set the whole page in table cells. trafilatura keeps tables as tables,
+    so the story, its teasers and its menus come out as one long table row. A table is a
+    layout when it holds the headline, or story paragraphs in its own cells: data tables hold
+    figures and short entries, not paragraphs of prose."""
+    for table in list(tree.iter("table")):
+        parts = [part for part in table.iter(*TABLE_PARTS) if _table_of(part) is table]
+        story = [
+            paragraph
+            for paragraph in table.iter("p")
+            if _table_of(paragraph) is table
+            and len(paragraph.text_content().split()) >= STORY_PARAGRAPH_WORDS
+        ]
+        if len(story) >= LAYOUT_TABLE_PARAGRAPHS or table.find(".//h1") is not None:
+            for element in (table, *parts):
+                element.tag = "div"
+    return tree
+
+
+def _table_of(element: Any) -> Any | None:
+    return next(element.iterancestors("table"), None)
 
 
 def drop_link_lists(root: lxml_html.HtmlElement) -> None:

@@ -7,7 +7,14 @@ from lxml import html as lxml_html
 from trafilatura.xpaths import BODY_XPATH
 
 from bench.sitegen import DEFAULT_SEED, render_article
-from pipelines.prune import first_body_container, merge_split_body, page_headlines, prune_furniture
+from pipelines.extract import extract_article
+from pipelines.prune import (
+    first_body_container,
+    merge_split_body,
+    page_headlines,
+    prune_furniture,
+    unwrap_layout_tables,
+)
 from tests.localsite import SITE_ROOT
 
 STORY = " ".join(["The ferry carried its first passengers across the river on Monday."] * 4)
@@ -124,3 +131,34 @@ def test_first_body_container_on_the_test_sites_pages() -> None:
         assert first_body_container(tree) is (found[0] if found else None)
         found_any = found_any or bool(found)
     assert found_any
+
+
+LAYOUT_TABLE = f"""<table><tr><td class="menu"><a href="/">Home</a></td></tr>
+<tr><td class="content"><h1>Ferry resumes service</h1><p>{STORY}</p><p>{STORY}</p>
+<table class="fares"><tr><th>Ticket</th><th>Fare</th></tr><tr><td>Single</td><td>2.50</td></tr>
+</table></td></tr></table>"""
+
+
+def test_a_table_that_lays_out_the_page_becomes_blocks() -> None:
+    tree = unwrap_layout_tables(page(LAYOUT_TABLE))
+    tags = [element.tag for element in tree.iter()]
+    assert tags.count("table") == 1  # the fares table inside the story stays a table
+    assert [cell.text for cell in tree.iter("td")] == ["Single", "2.50"]
+
+
+def test_tables_of_figures_or_short_entries_stay_tables() -> None:
+    data = (
+        "<table><tr><th>Year</th><th>Budget</th></tr><tr><td>2023</td><td>4.1m</td></tr>"
+        f"<tr><td>2024</td><td>{STORY}</td></tr></table>"  # one long cell is not a layout
+    )
+    tree = unwrap_layout_tables(page(data))
+    assert len(tree.findall(".//table")) == 1
+    assert len(tree.findall(".//td")) == 4
+
+
+def test_a_story_set_in_a_layout_table_is_extracted_as_paragraphs() -> None:
+    html = f"<html><head><title>Ferry</title></head><body>{LAYOUT_TABLE}</body></html>"
+    extraction = extract_article(html, "http://127.0.0.1:8765/ferry.html")
+    lines = extraction.text.splitlines()
+    assert lines[0] == STORY
+    assert not any(line.startswith("|") and STORY[:40] in line for line in lines)
