@@ -44,6 +44,7 @@ BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s+(?=\S)", re.IGNORECASE)
 NAME_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 # "and" in other languages, only in lower case and between spaces ("e.V." stays whole).
 LOWER_AND = re.compile(r"\s+(?:og|och|e|i|и|ve|és)\s+")
+LIST_AND = re.compile(r"(?:and|und|et|y|e|og|och|i|и|ve|és|en)$", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
 ROLE_WORDS = re.compile(
@@ -117,6 +118,13 @@ HEADLINE_MAX_WORDS = 40
 # A kicker is a topic of a few words; the headline after it is a sentence, not one word.
 HEADLINE_KICKER_CHARS = 40
 HEADLINE_MIN_CHARS = 20
+ABOUT_PREFIX = re.compile(r"(?:about|über|à propos de|acerca de|sobre)\s+", re.IGNORECASE)
+# After the publisher's name: "(SIX: ASCN)", ", Inc.", then "is a/an/the/one ...".
+COMPANY_PROFILE = re.compile(
+    r"(?:\s*\([^)]{1,40}\))?(?:,?\s+(?:inc|ltd|llc|plc|ag|gmbh|sa|se|nv|corp)\.?,?)?\s+"
+    r"(?:is|are|ist|sind|est|es|è|é)\s+(?:a|an|the|one|ein|eine|einer|un|une|uno|una|um|uma|l[ae]|el)\s",
+    re.IGNORECASE,
+)
 
 
 def count_words(text: str) -> int:
@@ -226,6 +234,20 @@ def is_author_box_start(line: str, authors: Iterable[str]) -> bool:
     return False
 
 
+def is_company_profile_start(line: str, publishers: Iterable[str]) -> bool:
+    """The start of a press release's boilerplate about the publisher itself: "About Ascom",
+    or "Ascom is a global provider of ..." where Ascom is the site's own name."""
+    for name in publishers:
+        if len(name) < 3:
+            continue
+        about = ABOUT_PREFIX.match(line)
+        if about and same_text(line[about.end() :].strip(" :"), name):
+            return True
+        if line.casefold().startswith(name.casefold()) and COMPANY_PROFILE.match(line[len(name) :]):
+            return True
+    return False
+
+
 def is_contact_line(line: str) -> bool:
     """A short line that is mostly an e-mail address or a phone number."""
     if len(line.split()) > 20:
@@ -318,18 +340,29 @@ def alphanumerics(text: str) -> str:
     return NOT_ALPHANUMERIC.sub("", text)
 
 
-def clean_body(text: str, *, title: str | None = None, authors: Iterable[str] = ()) -> str:
-    """The article body, one paragraph per line, with the page furniture removed."""
-    return "\n".join(
-        line for line, reason in explain_cleanup(text, title=title, authors=authors) if not reason
-    )
+def clean_body(
+    text: str,
+    *,
+    title: str | None = None,
+    authors: Iterable[str] = (),
+    publishers: Iterable[str] = (),
+) -> str:
+    """The article body, one paragraph per line, with the page furniture removed. `publishers`
+    are the names the site goes by (a press release ends with a profile of its publisher)."""
+    explained = explain_cleanup(text, title=title, authors=authors, publishers=publishers)
+    return "\n".join(line for line, reason in explained if not reason)
 
 
 def explain_cleanup(
-    text: str, *, title: str | None = None, authors: Iterable[str] = ()
+    text: str,
+    *,
+    title: str | None = None,
+    authors: Iterable[str] = (),
+    publishers: Iterable[str] = (),
 ) -> list[tuple[str, str | None]]:
     """Every line of the text with the rule that removes it, or None for a line that stays."""
     author_list = [name for name in authors if name]
+    publisher_list = [name for name in publishers if name]
     lines = [line for line in (strip_tag_debris(line) for line in text.splitlines()) if line]
     menu_free = drop_menu_runs(lines)
     explained: list[tuple[str, str | None]] = []
@@ -359,6 +392,8 @@ def explain_cleanup(
             cut = f"after tail heading {line[:40]!r}"
         elif in_tail and is_author_box_start(line, author_list):
             cut = f"author box from {line[:40]!r}"
+        elif in_tail and is_company_profile_start(line, publisher_list):
+            cut = f"publisher's profile from {line[:40]!r}"
         repeated = _comparable(line) in kept_keys and _comparable(line) in droppable_repeats
         reason = cut or ("duplicate" if repeated else line_rule(line, title, author_list))
         explained.append((line, reason))
@@ -431,12 +466,25 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
         # Names hold no digits: a number ends the name run ("von Redaktion 30. Juni 2025 ...",
         # a date in a language DATE_IN_TEXT does not read, then the photo caption).
         rest = re.split(r"(?<!\S)\d", rest)[0]
+        rest = names_run(rest)
         if not rest.strip()[:1].isupper():
             continue  # "ein Vergleich von zweier Länder": a preposition, not a byline
         names.extend(clean_author_names([rest]))
         if names:
             break
     return names, (dates[0] if dates else None)
+
+
+def names_run(text: str) -> str:
+    """The names after "by", up to a comma that opens a clause: a byline lists names and roles,
+    each capitalised ("By Ann Lee, Political Editor"); "released by Ascom, this new product
+    helps ..." goes on in lower case."""
+    pieces = text.split(",")
+    for index, piece in enumerate(pieces[1:], start=1):
+        words = piece.split()
+        if words and words[0][:1].islower() and not LIST_AND.match(words[0]):
+            return ",".join(pieces[:index])
+    return text
 
 
 def clean_author_names(

@@ -149,7 +149,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     if lead is not None and lead.comes_before(tree, text_lines):
         raw_text = f"{lead.text}\n{raw_text}"
     raw_text = drop_page_headline(raw_text, [*page_headlines(tree), title])
-    text = clean_body(raw_text, title=title, authors=authors)
+    text = clean_body(raw_text, title=title, authors=authors, publishers=site_names)
     word_count = prose_word_count(text)
     if word_count < min_words:
         raise ExtractionError(

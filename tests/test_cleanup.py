@@ -13,6 +13,7 @@ from pipelines.cleanup import (
     drop_menu_runs,
     drop_page_headline,
     is_byline,
+    is_company_profile_start,
     is_credit_line,
     is_date_line,
     is_prompt_line,
@@ -354,3 +355,36 @@ def test_alphanumerics_keeps_exactly_what_isalnum_accepts() -> None:
     every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
     assert alphanumerics(every) == "".join(ch for ch in every if ch.isalnum())
     assert squashed("Über-Café, 2024!") == "übercafé2024"
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("By Ann Lee, Political Editor", ["Ann Lee"]),
+        ("By Ann Lee, Tom Berg and Eva Holm", ["Ann Lee", "Tom Berg", "Eva Holm"]),
+        ("released by Ascom, this new solution helps nurses, BAAR, SWITZERLAND", ["Ascom"]),
+    ],
+)
+def test_a_bylines_names_end_where_a_clause_begins(byline: str, names: list[str]) -> None:
+    assert parse_byline(byline)[0] == names
+
+
+PROFILE = (
+    "Ascom is a global solutions provider focused on healthcare ICT and mobile workflow "
+    "solutions, with subsidiaries in 15 countries."
+)
+
+
+def test_a_press_release_ends_before_its_publishers_profile() -> None:
+    text = f"{PARAGRAPH}\n{SECOND}\n{PROFILE}\nAscom (SIX: ASCN) employs 1,300 people."
+    assert clean_body(text, publishers=["Ascom"]) == f"{PARAGRAPH}\n{SECOND}"
+    about = f"{PARAGRAPH}\n{SECOND}\nAbout Ascom\n{PROFILE}"
+    assert clean_body(about, publishers=["ascom"]) == f"{PARAGRAPH}\n{SECOND}"
+
+
+def test_the_publishers_name_alone_or_another_company_is_not_a_profile() -> None:
+    other = PROFILE.replace("Ascom", "Dräger")
+    text = f"{PARAGRAPH}\n{SECOND}\nAscom\n{other}"
+    assert clean_body(text, publishers=["Ascom"]) == text
+    assert is_company_profile_start("Ascom, Inc. is a provider of care systems.", ["Ascom"])
+    assert not is_company_profile_start("Ascom said the deal closes in May.", ["Ascom"])
