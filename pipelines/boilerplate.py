@@ -275,7 +275,9 @@ def consent_line(line: str) -> bool:
 COMMENT_PROMPT = re.compile(
     r"(?:kommentar|comment|commentaire|comentario).{0,60}(?:log(?:ged)? ?in|eingeloggt|angemeldet|registriert|register|sign in|anmelden)"
     r"|(?:log(?:ged)? ?in|eingeloggt|angemeldet|sign in).{0,60}(?:kommentar|comment)"
-    r"|in den kommentaren|in the comments(?: below| section)?|let us know in the comments|dans les commentaires|en los comentarios|nei commenti",
+    r"|in den kommentaren|in the comments(?: below| section)?|let us know in the comments|dans les commentaires|en los comentarios|nei commenti"
+    # the comment section's moderation policy
+    r"|(?:comment|kommentar|coment|commento).{0,150}(?:moderat|approv|aprovad|aprobad|freigeschaltet|freigegeben|genehmigt|publiés|publicad)",
     IGNORE_CASE,
 )
 

@@ -44,6 +44,7 @@ from pipelines.metadata import PageMetadata, analytics_authors, read_page_metada
 from pipelines.prune import (
     merge_split_body,
     page_headlines,
+    paragraphs_from_line_breaks,
     prune_furniture,
     unwrap_layout_tables,
 )
@@ -104,7 +105,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     dateline = date_above_headline(tree)
     lead = find_standfirst(tree, page.description)
     headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
-    prune_furniture(merge_split_body(unwrap_layout_tables(tree)))
+    prune_furniture(merge_split_body(paragraphs_from_line_breaks(unwrap_layout_tables(tree))))
     with fallbacks_only_where_they_can_win():
         document = trafilatura.bare_extraction(
             tree,

@@ -71,6 +71,13 @@ MAX_TEXT_SHARE = 0.25
 MAX_STORY_SHARE = 0.2
 STORY_PARAGRAPH_WORDS = 25
 MIN_CHUNK_CHARS = 200
+LOOSE_TEXT_CONTAINERS = ("div", "section", "article", "td")
+INLINE_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "del", "dfn", "em", "font", "i", "ins",
+    "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u",
+    "var", "wbr", "img",
+}  # fmt: skip
+LINKED_BLOCK_WORDS = 8
 TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 LAYOUT_TABLE_PARAGRAPHS = 2
 # A list whose every item is a link's text, at most behind a short kicker ("Topic: <a>"), is
@@ -95,6 +102,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     story_chars = sum(len(p.text_content()) for p in story) or 1
     named = root.xpath(".//*[@class or @id]")
     marked = [element for element in named if _named_as_furniture(element)]
+    marked += linked_blocks(root)
     for element in marked:
         parent = element.getparent()
         if parent is None or element.tag == "h1" or element.find(".//h1") is not None:
@@ -134,8 +142,54 @@ def unwrap_layout_tables(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     return tree
 
 
+def paragraphs_from_line_breaks(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Wrap the opening paragraph of a story set with <br> line breaks instead of <p>
+    elements into a <p>, in place; return the tree.
+
+    trafilatura reads a container's text before its first child element only now and then:
+    a story printed as "text <em>text</em> text<br><br>text" can lose its first paragraph.
+    Only an opening run of a story paragraph's length, ended by a <br>, is wrapped; what
+    follows is left as it is."""
+    for container in list(tree.iter(*LOOSE_TEXT_CONTAINERS)):
+        if container.text and container.text.strip():
+            _wrap_opening_run(container)
+    return tree
+
+
+def _wrap_opening_run(container: Any) -> None:
+    run: list[Any] = []
+    for child in container:
+        if child.tag == "br":
+            break
+        if not isinstance(child.tag, str) or child.tag not in INLINE_TAGS:
+            return  # a block before any line break: not a story set with <br>s
+        run.append(child)
+    else:
+        return  # no line break at all
+    words = len(container.text.split()) + sum(
+        len(child.text_content().split()) + len((child.tail or "").split()) for child in run
+    )
+    if words < STORY_PARAGRAPH_WORDS:
+        return
+    paragraph = lxml_html.Element("p")
+    paragraph.text, container.text = container.text, None
+    for child in run:
+        paragraph.append(child)  # moves it, with its tail
+    container.insert(0, paragraph)
+
+
 def _table_of(element: Any) -> Any | None:
     return next(element.iterancestors("table"), None)
+
+
+def linked_blocks(root: lxml_html.HtmlElement) -> list[Any]:
+    """Links wrapped around whole paragraphs or headings: teaser cards ("<a href><h3>Guide
+    </h3><p>Night mode is ...</p></a>"). A story links words, never its own paragraphs."""
+    return [
+        link
+        for link in root.xpath(".//a[.//p or .//h2 or .//h3 or .//h4]")
+        if len(link.text_content().split()) >= LINKED_BLOCK_WORDS
+    ]
 
 
 def drop_link_lists(root: lxml_html.HtmlElement) -> None:

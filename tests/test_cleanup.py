@@ -264,6 +264,14 @@ def test_a_date_does_not_start_inside_a_number() -> None:
         ("Folgen Sie uns auf Instagram", "prompt"),
         ("5. März 2024, 20:59 Uhr", "date"),
         ("https://cdn.example.org/photos/ferry.jpg", "image url"),
+        (
+            "Comments that insult other readers will not be approved by the moderators.",
+            "comment prompt",
+        ),
+        (
+            "Kommentare werden erst nach Prüfung durch die Redaktion freigeschaltet.",
+            "comment prompt",
+        ),
     ],
 )
 def test_furniture_lines_in_many_languages(line: str, rule: str) -> None:

@@ -12,6 +12,7 @@ from pipelines.prune import (
     first_body_container,
     merge_split_body,
     page_headlines,
+    paragraphs_from_line_breaks,
     prune_furniture,
     unwrap_layout_tables,
 )
@@ -162,3 +163,41 @@ def test_a_story_set_in_a_layout_table_is_extracted_as_paragraphs() -> None:
     lines = extraction.text.splitlines()
     assert lines[0] == STORY
     assert not any(line.startswith("|") and STORY[:40] in line for line in lines)
+
+
+def test_the_opening_paragraph_of_a_story_set_with_line_breaks_becomes_a_paragraph() -> None:
+    tree = paragraphs_from_line_breaks(
+        page(f"<div class='content'>{STORY} <em>DigiTimes</em> said.<br><br>Second line.</div>")
+    )
+    container = tree.find(".//div")
+    assert container.text is None
+    opening = container[0]
+    assert opening.tag == "p"
+    assert opening.text_content() == f"{STORY} DigiTimes said."
+    assert [child.tag for child in container] == ["p", "br", "br"]
+    assert container[-1].tail == "Second line."
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        "Short opening.<br>Then more.",  # not a paragraph's worth of words
+        f"{STORY}<p>{STORY}</p>",  # a block before any line break
+        f"{STORY} and no line break",
+    ],
+)
+def test_other_loose_text_is_left_alone(inner: str) -> None:
+    tree = paragraphs_from_line_breaks(page(f"<div>{inner}</div>"))
+    assert tree.find(".//div").text is not None
+
+
+def test_links_around_whole_paragraphs_are_teasers() -> None:
+    tree = page(
+        f"<article><h1>Ferry</h1><p>{STORY} See <a href='/fares'>the fares</a>.</p>"
+        "<div class='guides'><a href='/guide/night-mode'><h3>Night mode</h3>"
+        "<p>Night mode is an automatic setting of the new wide-angle camera.</p></a></div>"
+        "</article>"
+    )
+    text = prune_furniture(tree).text_content()
+    assert "the fares" in text
+    assert "Night mode" not in text
