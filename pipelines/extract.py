@@ -48,6 +48,7 @@ from pipelines.prune import (
     prune_furniture,
     unwrap_layout_tables,
 )
+from pipelines.script_data import embedded_article_html
 from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
 
@@ -116,6 +117,8 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
             with_metadata=False,  # read below, field by field, where the page's own falls short
         )
     raw_text = getattr(document, "text", None) or ""
+    if not raw_text.strip():
+        raw_text = text_from_script_data(tree, url)
     if not raw_text.strip():
         raise ExtractionError("no article text found on the page")
     guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS)
@@ -186,6 +189,22 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         published=published,
         modified=list(page.modified),
     )
+
+
+def text_from_script_data(tree: lxml_html.HtmlElement, url: str) -> str:
+    """The story's text from the HTML a page keeps in its scripts, for pages whose document
+    holds none (rendered in the browser); empty when there is none."""
+    embedded = embedded_article_html(tree)
+    if embedded is None:
+        return ""
+    story = lxml_html.document_fromstring(
+        f"<html><body><article>{embedded}</article></body></html>"
+    )
+    with fallbacks_only_where_they_can_win():
+        document = trafilatura.bare_extraction(
+            story, url=url, include_comments=False, include_tables=True, include_images=False
+        )
+    return getattr(document, "text", None) or ""
 
 
 def parse_page(html: str) -> lxml_html.HtmlElement:

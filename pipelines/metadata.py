@@ -39,6 +39,7 @@ PUBLISHED_META = (
     "citation_publication_date",
     "date",
 )
+AUTHOR_META = ("author", "article:author", "dc.creator")
 # Author names that analytics and citation tags carry when nothing else declares them.
 ANALYTICS_AUTHOR_KEYS = (
     "sailthru.author", "parsely-author", "byl", "dcterms.creator", "citation_author",
@@ -122,8 +123,7 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     found.sitename = found.sitename or found.publisher
 
     if not found.authors:
-        names = [meta[key] for key in ("author", "article:author", "dc.creator") if key in meta]
-        found.authors = [name for name in names if not name.startswith("http")]
+        found.authors = meta_authors(tree)
         found.authors_source = "meta" if found.authors else None
     if not found.authors:
         found.authors = microdata_authors(tree) or analytics_authors(meta)
@@ -175,6 +175,18 @@ def microdata_authors(tree: lxml_html.HtmlElement) -> list[str]:
             if value and len(value) <= 100 and not value.startswith("http") and value not in names:
                 names.append(value)
     return names[:6]
+
+
+def meta_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    """Every name the author tags give, in page order: a page may carry one tag for its
+    newsroom and one for the reporter."""
+    names = []
+    for element in tree.xpath("//meta[@content]"):
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        name = _clean_space(element.get("content", ""))
+        if key.strip().lower() in AUTHOR_META and name and not name.startswith("http"):
+            names.append(name)
+    return _dedupe(names)
 
 
 def read_meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:

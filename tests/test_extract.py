@@ -265,3 +265,47 @@ def test_a_date_set_directly_above_the_headline_is_a_date_candidate() -> None:
     raws = [candidate.raw for candidate in extraction.published]
     assert "March 2, 2024" in raws
     assert not any("2026" in raw for raw in raws)
+
+
+SCRIPT_STORY = [
+    "The city council approved the budget for next year on Tuesday evening after a debate "
+    "that lasted more than four hours.",
+    "The budget funds a new library branch in the harbour district and two more buses on the "
+    "night routes.",
+    "Members of the opposition said the plan leaves too little for repairs to the schools, "
+    "which the council will discuss again in March.",
+]
+
+
+def flight_data(content: str) -> str:
+    """A page's script as React streams it: JSON text (markup escaped, as servers write it)
+    inside a JavaScript string."""
+    state = json.dumps({"article": {"title": "Council approves budget", "content": content}})
+    chunk = '5:["$","div",null,' + state.replace("<", "\\u003c") + "]\n"
+    return f"self.__next_f.push([1,{json.dumps(chunk)}])"
+
+
+def page_with_script_data(content: str) -> str:
+    return f"""<html><head><title>Council approves budget | Courier</title>
+<meta property="og:site_name" content="Courier">
+<meta name="author" content="Courier"><meta name="author" content="Lena Fischer">
+</head><body><main><template id="B:0"></template><div class="spinner"></div></main>
+<script>{flight_data(content)}</script></body></html>"""
+
+
+STORY_IN_SCRIPT = page_with_script_data("".join(f"<p>{line}</p>" for line in SCRIPT_STORY))
+
+
+def test_a_story_kept_only_in_script_data_is_extracted() -> None:
+    extraction = extract_article(STORY_IN_SCRIPT, f"{BASE}/council.html")
+    lines = extraction.text.splitlines()
+    assert lines[0].startswith("The city council approved the budget")
+    assert lines[-1].endswith("discuss again in March.")
+    assert extraction.authors == ["Lena Fischer"]  # the newsroom's tag beside the reporter's
+    assert extraction.title == "Council approves budget"
+
+
+def test_script_data_without_a_story_is_no_article() -> None:
+    page_without = page_with_script_data(" ".join(SCRIPT_STORY))
+    with pytest.raises(ExtractionError, match="no article text"):
+        extract_article(page_without, f"{BASE}/council.html")
