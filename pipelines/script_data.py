@@ -51,8 +51,10 @@ def html_strings(text: str, depth: int) -> Iterator[str]:
             continue
         if not isinstance(decoded, str):
             continue
-        # A literal holding literals (a JSON document, flight data) is not the fragment itself.
-        inner = list(html_strings(decoded, depth - 1)) if depth > 1 and '"' in decoded else []
+        # A literal holding literals (a JSON document, flight data) is not the fragment itself;
+        # markup's own quotes (attributes) are no literals.
+        markup = decoded.lstrip().startswith("<")
+        inner = list(html_strings(decoded, depth - 1)) if depth > 1 and not markup else []
         if inner:
             yield from inner
         elif PARAGRAPH_TAG.search(decoded) and not decoded.lstrip().startswith(("{", "[")):

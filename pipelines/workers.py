@@ -25,8 +25,9 @@ from scrapy.crawler import Crawler
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
-# What the workers run, imported once in the fork server rather than in every worker.
-PRELOADED_MODULES = ("pipelines.extract", "pipelines.dates")
+# What the workers run, imported (and run once, pipelines/warmup.py) in the fork server
+# rather than in every worker.
+PRELOADED_MODULES = ("pipelines.extract", "pipelines.dates", "pipelines.warmup")
 
 
 class WorkerSettingError(ValueError):

@@ -309,3 +309,15 @@ def test_script_data_without_a_story_is_no_article() -> None:
     page_without = page_with_script_data(" ".join(SCRIPT_STORY))
     with pytest.raises(ExtractionError, match="no article text"):
         extract_article(page_without, f"{BASE}/council.html")
+
+
+def test_script_data_markup_with_long_attributes_is_one_fragment() -> None:
+    # Quotes inside the markup (attributes) must not be read as string literals of their own.
+    long_lines = [f"{line} {line}" for line in SCRIPT_STORY]  # longer than a literal's minimum
+    markup = "".join(f'<p class="editor-p">{line}</p>' for line in long_lines)
+    state = json.dumps({"article": {"content": markup}}).replace("<", "\\u003c")
+    page = page_with_script_data("").replace(
+        "</body>", f"<script>window.__STATE__ = {state};</script></body>"
+    )
+    extraction = extract_article(page, f"{BASE}/council.html")
+    assert extraction.text.splitlines() == long_lines

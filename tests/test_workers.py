@@ -53,3 +53,20 @@ def test_worker_count(setting: object, expected: int) -> None:
 def test_a_bad_worker_count_says_what_is_allowed(setting: str) -> None:
     with pytest.raises(WorkerSettingError, match="ARCHIVE_WORKERS must"):
         worker_count(setting)
+
+
+def dateparser_languages_loaded() -> int:
+    from dateparser.languages.loader import default_loader
+
+    return len(default_loader._loaded_languages)
+
+
+def test_workers_start_with_the_stages_data_loaded() -> None:
+    # Forked from the fork server after pipelines/warmup.py ran there: no worker loads
+    # dateparser's language data on its first page.
+    pool = PagePool(workers=1, timeout=10.0, max_tasks=1)
+    try:
+        assert asyncio.run(run_in(pool, dateparser_languages_loaded)) > 0
+        assert asyncio.run(run_in(pool, dateparser_languages_loaded)) > 0  # a renewed worker
+    finally:
+        pool.close()
