@@ -80,6 +80,7 @@ PROMPT_LINE = re.compile(
     r"|(?:like|follow) us on|tap here|listen to this article|print this (?:article|page))",
     re.IGNORECASE,
 )
+CALL_TO_CLICK = re.compile(r"\b(?:click(?:ing)?|tap(?:ping)?) here\W*$", re.IGNORECASE)
 TAIL_HEADING = re.compile(
     r"^(?:related(?: posts?| articles?| stories| news| content| coverage| reading)?"
     r"|more (?:from|on|stories|news|articles)\b.{0,40}"
@@ -199,8 +200,12 @@ def is_credit_line(line: str) -> bool:
 
 
 def is_prompt_line(line: str) -> bool:
-    """Share, follow, newsletter and read-more prompts."""
-    return len(line.split()) <= 30 and bool(PROMPT_LINE.match(line))
+    """Share, follow, newsletter and read-more prompts, and calls to click ("Get the app on
+    the go by clicking here")."""
+    words = len(line.split())
+    return (words <= 30 and bool(PROMPT_LINE.match(line))) or (
+        words <= 15 and bool(CALL_TO_CLICK.search(line))
+    )
 
 
 def is_tail_heading(line: str) -> bool:

@@ -78,6 +78,7 @@ INLINE_TAGS = {
     "var", "wbr", "img",
 }  # fmt: skip
 LINKED_BLOCK_WORDS = 8
+LINKED_PARAGRAPH_WORDS = 4
 TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 LAYOUT_TABLE_PARAGRAPHS = 2
 # A list whose every item is a link's text, at most behind a short kicker ("Topic: <a>"), is
@@ -184,12 +185,29 @@ def _table_of(element: Any) -> Any | None:
 
 def linked_blocks(root: lxml_html.HtmlElement) -> list[Any]:
     """Links wrapped around whole paragraphs or headings: teaser cards ("<a href><h3>Guide
-    </h3><p>Night mode is ...</p></a>"). A story links words, never its own paragraphs."""
-    return [
+    </h3><p>Night mode is ...</p></a>"), and paragraphs that are one link and nothing else
+    (another story's headline set between the paragraphs). A story links words, never its
+    own paragraphs."""
+    cards = [
         link
         for link in root.xpath(".//a[.//p or .//h2 or .//h3 or .//h4]")
         if len(link.text_content().split()) >= LINKED_BLOCK_WORDS
     ]
+    teasers = [
+        paragraph for paragraph in root.xpath(".//p[count(*) = 1 and a]") if _is_one_link(paragraph)
+    ]
+    return cards + teasers
+
+
+def _is_one_link(paragraph: Any) -> bool:
+    link = paragraph[0]
+    text = paragraph.text_content().split()
+    return (
+        len(text) >= LINKED_PARAGRAPH_WORDS
+        and not (paragraph.text or "").strip()
+        and not (link.tail or "").strip()
+        and link.text_content().split() == text
+    )
 
 
 def drop_link_lists(root: lxml_html.HtmlElement) -> None:

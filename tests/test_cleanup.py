@@ -116,6 +116,7 @@ def test_a_long_sentence_starting_with_photo_is_not_a_credit() -> None:
         "Sign up for our morning newsletter and get the news first.",
         "Read more: Council delays vote on the ferry",
         "Follow us on Telegram",
+        "GET FOX BUSINESS ON THE GO BY CLICKING HERE",
     ],
 )
 def test_prompts_are_recognised(line: str) -> None:
@@ -396,3 +397,10 @@ def test_the_publishers_name_alone_or_another_company_is_not_a_profile() -> None
     assert clean_body(text, publishers=["Ascom"]) == text
     assert is_company_profile_start("Ascom, Inc. is a provider of care systems.", ["Ascom"])
     assert not is_company_profile_start("Ascom said the deal closes in May.", ["Ascom"])
+
+
+def test_a_sentence_that_mentions_clicking_is_not_a_prompt() -> None:
+    assert not is_prompt_line(
+        "The council said residents who had trouble with the form online should call rather "
+        "than click here and there on the old website, which will close in May."
+    )

@@ -201,3 +201,16 @@ def test_links_around_whole_paragraphs_are_teasers() -> None:
     text = prune_furniture(tree).text_content()
     assert "the fares" in text
     assert "Night mode" not in text
+
+
+def test_a_paragraph_that_is_one_link_is_a_teaser() -> None:
+    tree = page(
+        f"<article><h1>Ferry</h1><p>{STORY}</p>"
+        "<p><a href='/other'>CO-FOUNDER PROUD OF FERRY CREW</a></p>"
+        f"<p>{STORY} <a href='/fares'>Fares</a> rise in May.</p>"
+        "<p><a href='/x'>Short</a></p></article>"
+    )
+    text = prune_furniture(tree).text_content()
+    assert "CO-FOUNDER" not in text
+    assert "Fares rise in May." in text  # a link inside a sentence stays
+    assert "Short" in text  # too short to be another story's headline
