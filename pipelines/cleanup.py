@@ -80,6 +80,13 @@ PROMPT_LINE = re.compile(
     r"|(?:like|follow) us on|tap here|listen to this article|print this (?:article|page))",
     re.IGNORECASE,
 )
+POST_FIELD = re.compile(
+    r"\b(?:published by|posted by|posted in|filed under|publicado por|publicado em|publié par"
+    r"|veröffentlicht von|pubblicato da|categor(?:y|ies|ia|ías|ía|ie)|catégorie|kategorie"
+    r"|tags?|etiquetas|schlagworte|schlagwörter)\s*:",
+    re.IGNORECASE,
+)
+TRAILING_TAGS = re.compile(r"\b(?:tags?|etiquetas|schlagworte|schlagwörter)\s*:[^:]*$", re.I)
 CALL_TO_CLICK = re.compile(r"\b(?:click(?:ing)?|tap(?:ping)?) here\W*$", re.IGNORECASE)
 TAIL_HEADING = re.compile(
     r"^(?:related(?: posts?| articles?| stories| news| content| coverage| reading)?"
@@ -253,6 +260,12 @@ def is_company_profile_start(line: str, publishers: Iterable[str]) -> bool:
     return False
 
 
+def is_post_fields_line(line: str) -> bool:
+    """A line of a post's labelled fields: "05/10/2018 - Published by: Ann Lee - Category:
+    Health - Tags: flu" (two labels or more, few words)."""
+    return len(line.split()) <= 30 and len(POST_FIELD.findall(line)) >= 2
+
+
 def is_contact_line(line: str) -> bool:
     """A short line that is mostly an e-mail address or a phone number."""
     if len(line.split()) > 20:
@@ -390,7 +403,10 @@ def explain_cleanup(
         if teasers_after and not is_sentence(line):
             explained.append((line, f"teaser after {teasers_after!r}"))
             continue
-        teasers_after = line[:40] if TEASER_BLOCK_LABELS.match(line) else None
+        # A label after which teasers follow, or a line of the post's fields that ends in its
+        # tags ("Categoria: Saúde - Tags: sad"), the rest of them one to a line.
+        ends_in_tags = is_post_fields_line(line) and bool(TRAILING_TAGS.search(line))
+        teasers_after = line[:40] if TEASER_BLOCK_LABELS.match(line) or ends_in_tags else None
         in_tail = kept and seen_chars / total > 0.5
         seen_chars += len(line)
         if kept and is_tail_heading(line) and ends_the_article(kept, menu_free[index + 1 :]):
@@ -454,6 +470,8 @@ def line_rule(line: str, title: str | None, authors: list[str]) -> str | None:
             return name
     if is_byline(line, authors):
         return "byline"
+    if is_post_fields_line(line):
+        return "post fields"
     furniture = furniture_line_rule(line)
     if furniture:
         return furniture

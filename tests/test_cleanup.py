@@ -16,6 +16,7 @@ from pipelines.cleanup import (
     is_company_profile_start,
     is_credit_line,
     is_date_line,
+    is_post_fields_line,
     is_prompt_line,
     is_tail_heading,
     parse_byline,
@@ -404,3 +405,11 @@ def test_a_sentence_that_mentions_clicking_is_not_a_prompt() -> None:
         "The council said residents who had trouble with the form online should call rather "
         "than click here and there on the old website, which will close in May."
     )
+
+
+def test_a_line_of_post_fields_and_the_tags_after_it_are_dropped() -> None:
+    fields = "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: sad"
+    text = f"{fields}\narrombamento\nveiculo\n{PARAGRAPH}\n{SECOND}"
+    assert clean_body(text) == f"{PARAGRAPH}\n{SECOND}"
+    # One label is a sentence's business: "Category: ..." alone is left to the other rules.
+    assert not is_post_fields_line("Published by: the city council, on Monday")
