@@ -107,16 +107,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     lead = find_standfirst(tree, page.description)
     headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
     prune_furniture(merge_split_body(paragraphs_from_line_breaks(unwrap_layout_tables(tree))))
-    with fallbacks_only_where_they_can_win():
-        document = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            with_metadata=False,  # read below, field by field, where the page's own falls short
-        )
-    raw_text = getattr(document, "text", None) or ""
+    raw_text = trafilatura_text(tree, url)
     if not raw_text.strip():
         raw_text = text_from_script_data(tree, url)
     if not raw_text.strip():
@@ -200,9 +191,20 @@ def text_from_script_data(tree: lxml_html.HtmlElement, url: str) -> str:
     story = lxml_html.document_fromstring(
         f"<html><body><article>{embedded}</article></body></html>"
     )
+    return trafilatura_text(story, url)
+
+
+def trafilatura_text(tree: lxml_html.HtmlElement, url: str) -> str:
+    """trafilatura's reading of the body, "" when it finds none. Its metadata is read
+    elsewhere, field by field, where the page's own falls short (pipelines/fallback_metadata)."""
     with fallbacks_only_where_they_can_win():
         document = trafilatura.bare_extraction(
-            story, url=url, include_comments=False, include_tables=True, include_images=False
+            tree,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            with_metadata=False,
         )
     return getattr(document, "text", None) or ""
 
