@@ -249,10 +249,10 @@ def is_author_box_start(line: str, authors: Iterable[str]) -> bool:
 def is_company_profile_start(line: str, publishers: Iterable[str]) -> bool:
     """The start of a press release's boilerplate about the publisher itself: "About Ascom",
     or "Ascom is a global provider of ..." where Ascom is the site's own name."""
+    about = ABOUT_PREFIX.match(line)
     for name in publishers:
         if len(name) < 3:
             continue
-        about = ABOUT_PREFIX.match(line)
         if about and same_text(line[about.end() :].strip(" :"), name):
             return True
         if line.casefold().startswith(name.casefold()) and COMPANY_PROFILE.match(line[len(name) :]):
@@ -405,7 +405,7 @@ def explain_cleanup(
             continue
         # A label after which teasers follow, or a line of the post's fields that ends in its
         # tags ("Categoria: Saúde - Tags: sad"), the rest of them one to a line.
-        ends_in_tags = is_post_fields_line(line) and bool(TRAILING_TAGS.search(line))
+        ends_in_tags = bool(TRAILING_TAGS.search(line)) and is_post_fields_line(line)
         teasers_after = line[:40] if TEASER_BLOCK_LABELS.match(line) or ends_in_tags else None
         in_tail = kept and seen_chars / total > 0.5
         seen_chars += len(line)

@@ -4,7 +4,7 @@ Pages rendered in the browser (Next.js, Nuxt, React Query state...) often send t
 an HTML string inside a script: the server's document has a spinner where the story will be,
 and JSON such as {"content": "<p>The council met ...</p>"} that the page's code renders. A
 crawler that runs no scripts sees no article. `embedded_article_html` finds such a string: the
-longest HTML fragment in the page's inline scripts that holds paragraphs, decoded from the
+HTML fragment in the page's inline scripts with the most paragraphs, decoded from the
 JSON (or JavaScript) string literal it is written as, also when that literal sits inside
 another one (React's streamed "flight" data is JSON text inside a JavaScript string).
 """
@@ -25,8 +25,8 @@ NESTING = 2
 
 
 def embedded_article_html(tree: Any) -> str | None:
-    """The largest HTML fragment with at least MIN_PARAGRAPHS paragraphs that the page's
-    inline scripts hold as a string, or None."""
+    """The HTML fragment with the most paragraphs (at least MIN_PARAGRAPHS; the longer one on
+    a tie) that the page's inline scripts hold as a string, or None."""
     best: str | None = None
     best_paragraphs = MIN_PARAGRAPHS - 1
     for script in tree.iter("script"):

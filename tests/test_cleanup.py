@@ -405,6 +405,7 @@ def test_a_sentence_that_mentions_clicking_is_not_a_prompt() -> None:
         "The council said residents who had trouble with the form online should call rather "
         "than click here and there on the old website, which will close in May."
     )
+    assert not is_prompt_line("Readers could click here and there without any luck.")
 
 
 def test_a_line_of_post_fields_and_the_tags_after_it_are_dropped() -> None:
