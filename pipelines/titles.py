@@ -1,6 +1,7 @@
 """The headline: chosen among the page's candidates and cleaned of site furniture.
 
-Candidates are the JSON-LD headline, the <h1>, og:title, <title> and Twitter's title. Each
+Candidates are the JSON-LD headline, the <h1>, <meta name="headline">, og:title, <title> and
+Twitter's title. Each
 is unescaped (JSON-LD is often escaped twice), repaired when UTF-8 was read as cp1252, and
 stripped of the segments that name the site, a section, a tagline or a byline ("Headline |
 Section | Site"). The site's names come from the page itself (og:site_name, the publisher,
@@ -10,7 +11,8 @@ The <h1> counts only when it is not the site's logo, and only the part of it tha
 the metadata (a kicker in its own <span> is left out when the metadata leaves it out). An
 og:title that differs from both <title> and an <h1> the metadata confirms is a headline
 written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
-and og:title another, the printed headline wins; otherwise JSON-LD > h1 > og:title > <title>.
+and og:title another, the printed headline wins; otherwise JSON-LD > h1 > meta headline >
+og:title > <title>.
 No rule names a site.
 """
 
@@ -68,7 +70,9 @@ HOME_PATHS = {
 }
 MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
-ORDER = ("ld", "h1", "og", "title", "tw", "traf")
+# "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
+# the <h1> comes first, because pages whose JSON-LD has none often fill it with a teaser line.
+ORDER = ("ld", "h1", "meta", "og", "title", "tw", "traf")
 # An og:title unlike both <title> and <h1> was written on purpose: publishers' own parsers take
 # it as the headline, annotators reading the page take the <h1> (see the closing notes).
 PREFER_SOCIAL_HEADLINE = True
@@ -327,6 +331,7 @@ def gather_candidates(
 
     raw = [
         ("ld", page.headline),
+        ("meta", meta.get("headline")),
         ("og", meta.get("og:title") or meta.get("twitter:title")),
         ("tw", meta.get("twitter:title")),
         ("traf", trafilatura_title),

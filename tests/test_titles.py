@@ -90,6 +90,24 @@ def test_json_ld_headline_comes_before_the_h1_when_nothing_else_decides() -> Non
     )
 
 
+def test_a_meta_headline_drops_the_section_glued_to_every_other_title() -> None:
+    head = (
+        "<title>Ferry returns after five years-Local</title>"
+        '<meta property="og:title" content="Ferry returns after five years-Local">'
+        '<meta name="headline" content="Ferry returns after five years">'
+    )
+    assert title_of(head, "<p>No heading on this page.</p>") == "Ferry returns after five years"
+
+
+def test_the_h1_comes_before_a_meta_headline() -> None:
+    head = (
+        "<title>River ferry: boats return after five years</title>"
+        '<meta itemprop="headline" content="River ferry: boats return after five years">'
+    )
+    body = "<h1>Boats return after five years</h1>"
+    assert title_of(head, body) == "Boats return after five years"
+
+
 def test_a_page_without_candidates_has_no_title() -> None:
     assert title_of("", "<p>Hello</p>") is None
 
