@@ -1,19 +1,17 @@
 """The headline: chosen among the page's candidates and cleaned of site furniture.
 
 Candidates are the JSON-LD headline, the <h1>, <meta name="headline">, og:title, <title> and
-Twitter's title. Each
-is unescaped (JSON-LD is often escaped twice), repaired when UTF-8 was read as cp1252, and
-stripped of the segments that name the site, a section, a tagline or a byline ("Headline |
-Section | Site"). The site's names come from the page itself (og:site_name, the publisher,
-application names, the Twitter handle) and from its host.
+Twitter's title. Each is unescaped (JSON-LD is often escaped twice), repaired when UTF-8 was
+read as cp1252, and stripped of the segments that name the site, a section, a tagline or a
+byline ("Headline | Section | Site"). The site's names come from the page itself
+(og:site_name, the publisher, application names, the Twitter handle) and from its host.
 
 The <h1> counts only when it is not the site's logo, and only the part of it that agrees with
 the metadata (a kicker in its own <span> is left out when the metadata leaves it out). An
 og:title that differs from both <title> and an <h1> the metadata confirms is a headline
 written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
 and og:title another, the printed headline wins; otherwise JSON-LD > h1 > meta headline >
-og:title > <title>.
-No rule names a site.
+og:title > <title>. No rule names a site.
 """
 
 from __future__ import annotations
