@@ -7,11 +7,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import trafilatura.utils
 from lxml import html as lxml_html
 
+import pipelines.extract
 from crawler.items import Article
 from pipelines.dates import DatesStage
-from pipelines.extract import ExtractionError, ExtractStage, _innermost_holding, extract_article
+from pipelines.extract import (
+    PAGE_PARSER,
+    ExtractionError,
+    ExtractStage,
+    _innermost_holding,
+    extract_article,
+    parse_page,
+)
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -321,3 +330,18 @@ def test_script_data_markup_with_long_attributes_is_one_fragment() -> None:
     )
     extraction = extract_article(page, f"{BASE}/council.html")
     assert extraction.text.splitlines() == long_lines
+
+
+def test_pages_parse_with_morgues_parser_and_extract_as_with_trafilaturas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trafilatura_parser = trafilatura.utils.HTML_PARSER
+    for path in ARTICLES:
+        html = page(path)
+        assert parse_page(html).getroottree().parser is PAGE_PARSER
+        assert trafilatura.utils.HTML_PARSER is trafilatura_parser  # put back after the parse
+        ours = extract_article(html, f"{BASE}/{path}")
+        with monkeypatch.context() as patch:
+            patch.setattr(pipelines.extract, "PAGE_PARSER", trafilatura_parser)
+            theirs = extract_article(html, f"{BASE}/{path}")
+        assert ours == theirs, path
