@@ -1,9 +1,19 @@
+import asyncio
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
 import pytest
 
-from crawler.items import DateCandidate
-from pipelines.dates import DateRejected, choose_date, normalise_published_date
+from crawler.items import Article, DateCandidate
+from pipelines.dates import (
+    DateparserNeeded,
+    DateRejected,
+    DatesStage,
+    choose_date,
+    normalise_published_date,
+)
+from pipelines.workers import PagePool
 
 FETCHED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -152,3 +162,47 @@ def test_htmldates_new_year_needs_confirmation() -> None:
         fetched_at=FETCHED,
     )
     assert confirmed is not None
+
+
+def test_exact_only_reads_machine_dates_and_asks_for_dateparser_otherwise() -> None:
+    agreeing = [
+        DateCandidate("2024-03-05T10:00:00Z", "jsonld"),
+        DateCandidate("March 5, 2024", "byline"),  # not read: the structured dates agree
+    ]
+    assert choose_date(agreeing, fetched_at=FETCHED, exact_only=True) == choose_date(
+        agreeing, fetched_at=FETCHED
+    )
+    disagreeing = [*agreeing, DateCandidate("2024-03-06T10:00:00Z", "meta")]
+    with pytest.raises(DateparserNeeded):
+        choose_date(disagreeing, fetched_at=FETCHED, exact_only=True)
+
+
+class CountingPool:
+    """A stand-in for the worker pool that runs each call here and counts it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return function(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("raw", "trips"),
+    [("2024-03-05T10:00:00Z", 0), ("Tue, 5 Mar 2024 10:00:00 GMT", 0), ("5 March 2024", 1)],
+)
+def test_only_dates_that_need_dateparser_go_to_a_worker(raw: str, trips: int) -> None:
+    pool = CountingPool()
+    stage = DatesStage(earliest=date(1990, 1, 1), pool=cast(PagePool, pool))
+    item = Article(
+        url="https://example.org/a",
+        site="example",
+        html="",
+        fetched_at="2026-11-27T12:00:00Z",
+        published_candidates=[DateCandidate(raw, "byline")],
+    )
+    archived = asyncio.run(stage.process_item(item))
+    assert archived.published_at is not None
+    assert archived.published_at.startswith("2024-03-05")
+    assert pool.calls == trips
