@@ -101,8 +101,7 @@ def prune_furniture(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     total = len(root.text_content()) or 1
     story = [p for p in root.iter("p") if len(p.text_content().split()) >= STORY_PARAGRAPH_WORDS]
     story_chars = sum(len(p.text_content()) for p in story) or 1
-    named = root.xpath(".//*[@class or @id]")
-    marked = [element for element in named if _named_as_furniture(element)]
+    marked = [element for element in root.iterdescendants() if _named_as_furniture(element)]
     marked += linked_blocks(root)
     for element in marked:
         parent = element.getparent()
@@ -322,9 +321,12 @@ def _names_body(
 
 
 def _named_as_furniture(element: Any) -> bool:
+    css_class, element_id = element.get("class"), element.get("id")
+    if css_class is None and element_id is None:
+        return False
     if not isinstance(element.tag, str) or element.tag in PROTECTED_TAGS:
         return False
-    return _names_furniture(f"{element.get('class') or ''} {element.get('id') or ''}")
+    return _names_furniture(f"{css_class or ''} {element_id or ''}")
 
 
 @lru_cache(maxsize=4096)
