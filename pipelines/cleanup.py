@@ -138,6 +138,8 @@ COMPANY_PROFILE = re.compile(
 def count_words(text: str) -> int:
     """Words, where Chinese, Japanese and Korean characters count two to a word: those scripts
     do not separate words with spaces."""
+    if CJK_CHARACTER.search(text) is None:
+        return len(text.split())
     cjk = len(CJK_CHARACTER.findall(text))
     return len(CJK_CHARACTER.sub(" ", text).split()) + (cjk + 1) // 2
 

@@ -10,6 +10,7 @@ from pipelines.cleanup import (
     alphanumerics,
     clean_author_names,
     clean_body,
+    count_words,
     drop_menu_runs,
     drop_page_headline,
     is_byline,
@@ -414,3 +415,16 @@ def test_a_line_of_post_fields_and_the_tags_after_it_are_dropped() -> None:
     assert clean_body(text) == f"{PARAGRAPH}\n{SECOND}"
     # One label is a sentence's business: "Category: ..." alone is left to the other rules.
     assert not is_post_fields_line("Published by: the city council, on Monday")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("The ferry returns\non Monday.", 5),
+        ("渡し船が月曜日に戻る", 5),  # ten characters, two to a word
+        ("Ferry 渡し船 returns", 4),
+        ("", 0),
+    ],
+)
+def test_words_are_counted_with_cjk_characters_two_to_a_word(text: str, words: int) -> None:
+    assert count_words(text) == words
