@@ -8,12 +8,15 @@ import os
 import time
 
 import pytest
+from scrapy import signals
+from scrapy.utils.test import get_crawler
 
 from pipelines.workers import (
     PagePool,
     WorkerCrashed,
     WorkerSettingError,
     WorkerTimedOut,
+    pool_for,
     worker_count,
 )
 
@@ -70,3 +73,18 @@ def test_workers_start_with_the_stages_data_loaded() -> None:
         assert asyncio.run(run_in(pool, dateparser_languages_loaded)) > 0  # a renewed worker
     finally:
         pool.close()
+
+
+def test_the_fork_server_is_made_ready_in_a_thread_when_the_crawl_opens() -> None:
+    crawler = get_crawler(settings_dict={"ARCHIVE_WORKERS": 1})
+    pool = pool_for(crawler)
+    assert pool is not None
+    assert pool.started is None
+    crawler.signals.send_catch_log(signals.spider_opened, spider=None)
+    try:
+        assert pool.started is not None
+        pool.started.result(timeout=60)  # the server has imported the stages and forked once
+        assert asyncio.run(run_in(pool, os.getpid)) != os.getpid()
+    finally:
+        pool.close()
+    assert pool.started is None
