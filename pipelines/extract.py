@@ -8,6 +8,7 @@ anywhere, including in another process.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -118,13 +119,16 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     dateline = date_above_headline(tree)
     lead = find_standfirst(tree, page.description)
     headings = h1_candidates(tree)  # before pruning, which can cut a kicker out of the <h1>
+    # Where the page declares no author, trafilatura's search may be asked, and it looks in the
+    # author boxes that pruning removes.
+    unpruned = copy.copy(tree) if not page.authors else None
     prune_furniture(merge_split_body(paragraphs_from_line_breaks(unwrap_layout_tables(tree))))
     raw_text = trafilatura_text(tree, url)
     if not raw_text.strip():
         raw_text = text_from_script_data(tree, url)
     if not raw_text.strip():
         raise ExtractionError("no article text found on the page")
-    guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS)
+    guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS, author_tree=unpruned)
 
     site_names = [name for name in (page.sitename, page.publisher) if name]
     site_names.append(_registered_name(url))

@@ -43,11 +43,19 @@ class FallbackMetadata:
     tags and image; each read from `tree` the first time it is asked for."""
 
     def __init__(
-        self, tree: lxml_html.HtmlElement, url: str | None, date_params: dict[str, Any]
+        self,
+        tree: lxml_html.HtmlElement,
+        url: str | None,
+        date_params: dict[str, Any],
+        *,
+        author_tree: lxml_html.HtmlElement | None = None,
     ) -> None:
         self.tree = tree
         self.default_url = url
         self.date_params = date_params
+        # The page before furniture was cut from it: author boxes are furniture in the body,
+        # and where a page declares no author they are what trafilatura's search finds.
+        self.author_tree = author_tree if author_tree is not None else tree
 
     @cached_property
     def declared(self) -> Document:
@@ -67,7 +75,7 @@ class FallbackMetadata:
 
     @cached_property
     def author(self) -> str | None:
-        return finished(self.declared.author or extract_author(self.tree))
+        return finished(self.declared.author or extract_author(self.author_tree))
 
     @cached_property
     def url(self) -> str | None:

@@ -345,3 +345,18 @@ def test_pages_parse_with_morgues_parser_and_extract_as_with_trafilaturas(
             patch.setattr(pipelines.extract, "PAGE_PARSER", trafilatura_parser)
             theirs = extract_article(html, f"{BASE}/{path}")
         assert ours == theirs, path
+
+
+def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
+    # No declared author and no byline under the headline: trafilatura's search finds the
+    # name in the author box, which pruning removes from the body before it reads it.
+    paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
+    html = (
+        "<html><head><title>Ferry returns | Courier</title></head><body><article>"
+        f"<h1>Ferry returns</h1>{paragraph * 3}"
+        '<div class="author-box"><p>Written by <span class="author-name">Ronja Beck</span></p>'
+        "<p>Ronja covers the river towns.</p></div></article></body></html>"
+    )
+    extraction = extract_article(html, "https://courier.example/2024/ferry")
+    assert extraction.authors == ["Ronja Beck"]
+    assert "river towns" not in extraction.text
