@@ -54,6 +54,14 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 HANDLE = re.compile(r"(?:^|\s)@\w+")
+# A byline's next field, run into the name when the page's author box is read as one line:
+# "Jane Doe Published ...", "Jane Doe Stand: ...", "Jane Doe vor 3 Stunden", "Follow".
+TRAILING_LABEL = re.compile(
+    r"(?:^|\s+)(?:published|updated|posted|post date|stand|vor|aktualisiert|veröffentlicht"
+    r"|tiempo de lectura|lesezeit|reading time|\d+ min read|message|follow|folgen|kommentare"
+    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*$",
+    re.IGNORECASE,
+)
 PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>")
 # RSS 2.0 writes authors as "jane@example.com (Jane Doe)".
 EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*\(([^)]+)\)")
@@ -528,12 +536,14 @@ def clean_author_names(
         for part in (piece for chunk in NAME_SPLIT.split(raw) for piece in LOWER_AND.split(chunk)):
             for name in _split_roles(part):
                 name = re.sub(
-                    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+)?"
+                    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
+                    r"|(?:view\s+)?(?:all\s+)?(?:posts|articles|stories)\s+)?"
                     r"(?:by|von|par|por|door|author|autor|auteur)\b[:\s]*",
                     "",
                     name.strip(" ,:-–—|/"),
                     flags=re.IGNORECASE,
                 )
+                name = TRAILING_LABEL.sub("", name)
                 name = normalise_space(name.strip(" ,:-–—|/."))
                 acceptable = looks_like_person_name(name) or (declared and looks_declared(name))
                 if acceptable and _comparable(name) not in excluded:

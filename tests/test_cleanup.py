@@ -428,3 +428,21 @@ def test_a_line_of_post_fields_and_the_tags_after_it_are_dropped() -> None:
 )
 def test_words_are_counted_with_cjk_characters_two_to_a_word(text: str, words: int) -> None:
     assert count_words(text) == words
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        ("View all posts by Dana Whitfield", ["Dana Whitfield"]),
+        ("Dana Whitfield Published 3 hours ago", ["Dana Whitfield"]),
+        ("Dana Whitfield Stand: 05.03.2024", ["Dana Whitfield"]),
+        ("Dana Whitfield vor 3 Stunden", ["Dana Whitfield"]),
+        ("Dana Whitfield Tiempo de lectura: 4 min", ["Dana Whitfield"]),
+        ("Dana Whitfield Über Autorenseite", ["Dana Whitfield"]),
+        ("Follow", []),
+        ("Ursula von der Leyen", ["Ursula von der Leyen"]),
+        ("Stanley Vorhees", ["Stanley Vorhees"]),
+    ],
+)
+def test_a_bylines_next_field_run_into_the_name_is_cut(raw: str, names: list[str]) -> None:
+    assert clean_author_names([raw]) == names
