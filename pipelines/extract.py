@@ -122,13 +122,16 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     # Where the page declares no author, trafilatura's search may be asked, and it looks in the
     # author boxes that pruning removes.
     unpruned = copy.copy(tree) if not page.authors else None
+    guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS, author_tree=unpruned)
+    # htmldate reads the page as it came: pruning cuts the bylines and author boxes that
+    # often carry the date.
+    trafilatura_date = guessed.date
     prune_furniture(merge_split_body(paragraphs_from_line_breaks(unwrap_layout_tables(tree))))
     raw_text = trafilatura_text(tree, url)
     if not raw_text.strip():
         raw_text = text_from_script_data(tree, url)
     if not raw_text.strip():
         raise ExtractionError("no article text found on the page")
-    guessed = FallbackMetadata(tree, url, HTMLDATE_PARAMS, author_tree=unpruned)
 
     site_names = [name for name in (page.sitename, page.publisher) if name]
     site_names.append(_registered_name(url))
@@ -178,7 +181,6 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     for visible in visible_dates:
         if visible and all(candidate.raw != visible for candidate in published):
             published.append(DateCandidate(visible, "byline"))
-    trafilatura_date = guessed.date
     if trafilatura_date:
         published.append(DateCandidate(trafilatura_date, "htmldate"))
 

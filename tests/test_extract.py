@@ -11,7 +11,7 @@ import trafilatura.utils
 from lxml import html as lxml_html
 
 import pipelines.extract
-from crawler.items import Article
+from crawler.items import Article, DateCandidate
 from pipelines.dates import DatesStage
 from pipelines.extract import (
     PAGE_PARSER,
@@ -360,3 +360,16 @@ def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
     extraction = extract_article(html, "https://courier.example/2024/ferry")
     assert extraction.authors == ["Ronja Beck"]
     assert "river towns" not in extraction.text
+
+
+def test_a_date_only_in_an_author_box_cut_as_furniture_is_still_found() -> None:
+    paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
+    html = (
+        "<html><head><title>Ferry returns | Courier</title></head><body><article>"
+        f"<h1>Ferry returns</h1>{paragraph * 3}"
+        '<div class="author-box"><p>Dana Whitfield covers the river towns.</p>'
+        '<p>Filed <time datetime="2024-03-05">5 March 2024</time></p></div>'
+        "</article></body></html>"
+    )
+    extraction = extract_article(html, "https://courier.example/ferry-returns")
+    assert DateCandidate("2024-03-05", "htmldate") in extraction.published
