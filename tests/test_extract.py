@@ -347,15 +347,22 @@ def test_pages_parse_with_morgues_parser_and_extract_as_with_trafilaturas(
         assert ours == theirs, path
 
 
-def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
-    # No declared author and no byline under the headline: trafilatura's search finds the
-    # name in the author box, which pruning removes from the body before it reads it.
+def story_with_author_box(author_box: str) -> str:
+    """A story that declares no author or date, with an author box after its paragraphs."""
     paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
-    html = (
+    return (
         "<html><head><title>Ferry returns | Courier</title></head><body><article>"
-        f"<h1>Ferry returns</h1>{paragraph * 3}"
-        '<div class="author-box"><p>Written by <span class="author-name">Ronja Beck</span></p>'
-        "<p>Ronja covers the river towns.</p></div></article></body></html>"
+        f'<h1>Ferry returns</h1>{paragraph * 3}<div class="author-box">{author_box}</div>'
+        "</article></body></html>"
+    )
+
+
+def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
+    # No byline under the headline: trafilatura's search finds the name in the author box,
+    # which pruning removes from the body before trafilatura reads it.
+    html = story_with_author_box(
+        '<p>Written by <span class="author-name">Ronja Beck</span></p>'
+        "<p>Ronja covers the river towns.</p>"
     )
     extraction = extract_article(html, "https://courier.example/2024/ferry")
     assert extraction.authors == ["Ronja Beck"]
@@ -363,13 +370,9 @@ def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
 
 
 def test_a_date_only_in_an_author_box_cut_as_furniture_is_still_found() -> None:
-    paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
-    html = (
-        "<html><head><title>Ferry returns | Courier</title></head><body><article>"
-        f"<h1>Ferry returns</h1>{paragraph * 3}"
-        '<div class="author-box"><p>Dana Whitfield covers the river towns.</p>'
-        '<p>Filed <time datetime="2024-03-05">5 March 2024</time></p></div>'
-        "</article></body></html>"
+    html = story_with_author_box(
+        '<p>Dana Whitfield covers the river towns.</p><p>Filed <time datetime="2024-03-05">'
+        "5 March 2024</time></p>"
     )
     extraction = extract_article(html, "https://courier.example/ferry-returns")
     assert DateCandidate("2024-03-05", "htmldate") in extraction.published
