@@ -351,3 +351,20 @@ def test_the_worker_pool_changes_nothing_in_what_is_archived(
     failures = "select url, stage, reason from failures order by url, reason"
     first_run = "select url, stage, reason from failures where crawl_id = 1 order by url, reason"
     assert rows(inline.db_path, failures) == rows(crawled.db_path, first_run) != []
+
+
+def test_articles_handed_to_scrapy_two_at_a_time_are_all_archived(
+    crawled: CrawlRun, local_site: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    # One download at a time: the spider keeps two article requests with Scrapy and the rest
+    # waiting, handing one over as each comes back (and the rest when Scrapy is idle).
+    base, _ = local_site
+    sites_file = tmp_path / "sites.toml"
+    sites_file.write_text(sites_toml(base))
+    run = run_crawl(sites_file, tmp_path / "narrow.db", CONCURRENT_REQUESTS="1")
+    assert run.returncode == 0, run.log[-3000:]
+    sql = "select url, title, text, published_at from articles order by url"
+    assert rows(run.db_path, sql) == rows(crawled.db_path, sql) != []
+    failures = "select url, stage, reason from failures order by url, reason"
+    first_run = "select url, stage, reason from failures where crawl_id = 1 order by url, reason"
+    assert rows(run.db_path, failures) == rows(crawled.db_path, first_run)

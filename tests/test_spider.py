@@ -5,11 +5,13 @@ from __future__ import annotations
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from crawler.discovery import Lead
 from crawler.items import DateCandidate
 from crawler.middlewares import OffsiteRedirectError
+from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, describe_failure, merge_lead, unusable_page
 
 URL = "https://ex.com/news/a.html"
@@ -66,3 +68,26 @@ def test_only_leads_with_hints_are_kept_until_their_page_arrives() -> None:
     assert (lead.title, [d.raw for d in lead.dates]) == ("Ferry returns", ["2024-06-18"])
     assert spider.leads == {}
     assert spider.pending == set()
+
+
+def test_articles_wait_in_the_spider_and_go_to_scrapy_a_few_at_a_time() -> None:
+    spider = NewsSpider()
+    spider.crawler = get_crawler(NewsSpider)
+    site = Site("ex", ("ex.com",))
+    spider.sites = [site]
+    spider.articles_ahead = 2
+    leads = [Lead(f"https://ex.com/news/{number}.html") for number in range(5)]
+    handed = [out for lead in leads for out in spider.follow_lead(site, lead, source="sitemap")]
+    assert [request.url for request in handed] == [leads[0].url, leads[1].url]
+    assert len(spider.waiting) == 3
+    assert spider.pending == {lead.url for lead in leads}  # found, and their hints kept
+    arrived = HtmlResponse(
+        leads[0].url,
+        body=b"<html><body><p>Ferry returns.</p></body></html>",
+        request=handed[0],
+        headers={"Content-Type": b"text/html"},
+    )
+    after = list(spider.parse_article(arrived))
+    assert [type(out).__name__ for out in after] == ["Article", "Request"]
+    assert after[1].url == leads[2].url
+    assert len(spider.waiting) == 2

@@ -4,19 +4,23 @@ Discovery runs three ways per site: feeds, sitemaps (indexes, gzip, Google News)
 pages whose in-domain links are followed to a bounded depth. Every URL is canonicalised before
 it is requested, so Scrapy's duplicate filter fetches an article once however it was found.
 Whatever fails on the way becomes a PageFailure item, so the archive says what and why.
+Articles found wait in the spider and go to Scrapy's scheduler a few at a time, so that a
+backfill of a large sitemap holds a short tuple per article rather than a queued Request.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
+    DontCloseSpider,
     DownloadCancelledError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -44,6 +48,8 @@ from crawler.urls import canonicalise_url
 from pipelines.archive import SeenUrl, read_seen_urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Article requests handed to Scrapy at a time, per concurrent download allowed.
+ARTICLES_AHEAD_PER_DOWNLOAD = 2
 TOO_LARGE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
 
 
@@ -68,6 +74,11 @@ class NewsSpider(Spider):
         self.skipped: set[str] = set()
         self.recheck = timedelta(0)
         self.started = datetime.now(UTC)
+        # Articles to fetch, as (url, site, conditional headers), handed to Scrapy a few at a
+        # time: a sitemap of 100,000 articles waits here, not as 100,000 queued Requests.
+        self.waiting: deque[tuple[str, str, dict[str, str] | None]] = deque()
+        self.articles_ahead = 32
+        self.handed_over = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -79,6 +90,8 @@ class NewsSpider(Spider):
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
         spider.seen = read_seen_urls(settings["ARCHIVE_DB"], [site.name for site in spider.sites])
+        spider.articles_ahead = ARTICLES_AHEAD_PER_DOWNLOAD * settings.getint("CONCURRENT_REQUESTS")
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -186,11 +199,21 @@ class NewsSpider(Spider):
         self.crawler.stats.inc_value(f"fetch/{reason}")
         self.pending.add(url)
         self.remember_hints(url, lead)
-        headers = conditional_headers(seen)
-        meta: dict[str, Any] = {"site": site.name, "lead_url": url}
+        self.waiting.append((url, site.name, conditional_headers(seen) or None))
+        yield from self.hand_over()
+
+    def hand_over(self) -> Iterator[Request]:
+        """Requests for waiting articles, while fewer than `articles_ahead` are with Scrapy."""
+        while self.waiting and self.handed_over < self.articles_ahead:
+            url, site_name, headers = self.waiting.popleft()
+            self.handed_over += 1
+            yield self.article_request(url, site_name, headers)
+
+    def article_request(self, url: str, site_name: str, headers: dict[str, str] | None) -> Request:
+        meta: dict[str, Any] = {"site": site_name, "lead_url": url}
         if headers:
             meta["handle_httpstatus_list"] = [304]
-        yield Request(
+        return Request(
             url,
             self.parse_article,
             errback=self.article_failed,
@@ -198,6 +221,16 @@ class NewsSpider(Spider):
             meta=meta,
             priority=1,  # finish articles before opening more listing pages
         )
+
+    def spider_idle(self) -> None:
+        """Nothing left with Scrapy: hand over more waiting articles, if any. (A request Scrapy
+        dropped, as a duplicate say, never came back to be counted.)"""
+        if not self.waiting:
+            return
+        self.handed_over = 0
+        for request in self.hand_over():
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
     def remember_hints(self, url: str, lead: Lead) -> None:
         """Keep what a feed or sitemap said of a page until it arrives (only if it said
@@ -233,6 +266,11 @@ class NewsSpider(Spider):
     # Articles
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        self.handed_over = max(0, self.handed_over - 1)
+        yield from self.article_items(response)
+        yield from self.hand_over()
+
+    def article_items(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response.request)
         self.count(site, "fetched")
         fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -264,11 +302,13 @@ class NewsSpider(Spider):
 
     # Failures
 
-    def article_failed(self, failure: Failure) -> Iterator[PageFailure]:
+    def article_failed(self, failure: Failure) -> Iterator[PageFailure | Request]:
+        self.handed_over = max(0, self.handed_over - 1)
         self.take_lead(failure.request)  # type: ignore[attr-defined]
         if isinstance(failure.value, HttpError):
             self.count(self.site_of(failure.request), "fetched")  # type: ignore[attr-defined]
         yield self.request_failure(failure, "fetch")
+        yield from self.hand_over()
 
     def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
         yield self.request_failure(failure, "discover")
