@@ -334,23 +334,38 @@ def test_a_crawl_overlapping_another_on_the_same_archive_stops_at_once(tmp_path:
     assert run_crawl(sites_file, tmp_path / "archive.db").returncode == 0
 
 
-def test_the_worker_pool_changes_nothing_in_what_is_archived(
-    crawled: CrawlRun, local_site: tuple[str, list[str]], tmp_path: Path
-) -> None:
+ARCHIVED_COLUMNS = (
+    "url, site, title, text, authors, published_at, modified_at, published_raw, language, "
+    "description, tags, image, sitename, word_count, content_hash"
+)
+
+
+def crawl_again(local_site: tuple[str, list[str]], tmp_path: Path, **settings: str) -> CrawlRun:
+    """A fresh crawl of the local site into a new archive, with some settings changed."""
     base, _ = local_site
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text(sites_toml(base))
-    inline = run_crawl(sites_file, tmp_path / "inline.db", ARCHIVE_WORKERS="0")
-    assert inline.returncode == 0, inline.log[-3000:]
-    assert "worker processes" not in inline.log
-    assert "Extracting in 2 worker processes" in crawled.log or os.cpu_count() != 2
-    columns = "url, site, title, text, authors, published_at, modified_at, published_raw, "
-    columns += "language, description, tags, image, sitename, word_count, content_hash"
-    sql = f"select {columns} from articles order by url"
-    assert rows(inline.db_path, sql) == rows(crawled.db_path, sql)
+    run = run_crawl(sites_file, tmp_path / "again.db", **settings)
+    assert run.returncode == 0, run.log[-3000:]
+    return run
+
+
+def assert_same_archive(run: CrawlRun, crawled: CrawlRun) -> None:
+    """The same articles, field by field, and the same failures as the first full crawl."""
+    sql = f"select {ARCHIVED_COLUMNS} from articles order by url"
+    assert rows(run.db_path, sql) == rows(crawled.db_path, sql) != []
     failures = "select url, stage, reason from failures order by url, reason"
     first_run = "select url, stage, reason from failures where crawl_id = 1 order by url, reason"
-    assert rows(inline.db_path, failures) == rows(crawled.db_path, first_run) != []
+    assert rows(run.db_path, failures) == rows(crawled.db_path, first_run) != []
+
+
+def test_the_worker_pool_changes_nothing_in_what_is_archived(
+    crawled: CrawlRun, local_site: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    inline = crawl_again(local_site, tmp_path, ARCHIVE_WORKERS="0")
+    assert "worker processes" not in inline.log
+    assert "Extracting in 2 worker processes" in crawled.log or os.cpu_count() != 2
+    assert_same_archive(inline, crawled)
 
 
 def test_articles_handed_to_scrapy_two_at_a_time_are_all_archived(
@@ -358,13 +373,4 @@ def test_articles_handed_to_scrapy_two_at_a_time_are_all_archived(
 ) -> None:
     # One download at a time: the spider keeps two article requests with Scrapy and the rest
     # waiting, handing one over as each comes back (and the rest when Scrapy is idle).
-    base, _ = local_site
-    sites_file = tmp_path / "sites.toml"
-    sites_file.write_text(sites_toml(base))
-    run = run_crawl(sites_file, tmp_path / "narrow.db", CONCURRENT_REQUESTS="1")
-    assert run.returncode == 0, run.log[-3000:]
-    sql = "select url, title, text, published_at from articles order by url"
-    assert rows(run.db_path, sql) == rows(crawled.db_path, sql) != []
-    failures = "select url, stage, reason from failures order by url, reason"
-    first_run = "select url, stage, reason from failures where crawl_id = 1 order by url, reason"
-    assert rows(run.db_path, failures) == rows(crawled.db_path, first_run)
+    assert_same_archive(crawl_again(local_site, tmp_path, CONCURRENT_REQUESTS="1"), crawled)
