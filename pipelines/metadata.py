@@ -84,7 +84,8 @@ class PageMetadata:
 
 
 def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
-    meta = read_meta_tags(tree)
+    meta_tags = meta_tag_values(tree)
+    meta = first_values(meta_tags)
     article, page = find_jsonld_article(tree)
     found = PageMetadata(meta=meta)
 
@@ -123,7 +124,7 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     found.sitename = found.sitename or found.publisher
 
     if not found.authors:
-        found.authors = meta_authors(tree)
+        found.authors = meta_authors(meta_tags)
         found.authors_source = "meta" if found.authors else None
     if not found.authors:
         found.authors = microdata_authors(tree) or analytics_authors(meta)
@@ -177,26 +178,30 @@ def microdata_authors(tree: lxml_html.HtmlElement) -> list[str]:
     return names[:6]
 
 
-def meta_authors(tree: lxml_html.HtmlElement) -> list[str]:
+def meta_authors(tags: list[tuple[str, str]]) -> list[str]:
     """Every name the author tags give, in page order: a page may carry one tag for its
     newsroom and one for the reporter."""
-    names = []
-    for element in tree.xpath("//meta[@content]"):
-        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
-        name = _clean_space(element.get("content", ""))
-        if key.strip().lower() in AUTHOR_META and name and not name.startswith("http"):
-            names.append(name)
-    return _dedupe(names)
+    return _dedupe(
+        value for key, value in tags if key in AUTHOR_META and not value.startswith("http")
+    )
 
 
-def read_meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
-    """<meta> values by lower-cased name/property/itemprop; the first one of a name wins."""
-    found: dict[str, str] = {}
+def meta_tag_values(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+    """Every <meta> tag's (lower-cased name/property/itemprop, value), in page order."""
+    tags = []
     for element in tree.xpath("//meta[@content]"):
         key = element.get("property") or element.get("name") or element.get("itemprop")
         value = _clean_space(element.get("content", ""))
         if key and value:
-            found.setdefault(key.strip().lower(), value)
+            tags.append((key.strip().lower(), value))
+    return tags
+
+
+def first_values(tags: list[tuple[str, str]]) -> dict[str, str]:
+    """<meta> values by name; the first one of a name wins."""
+    found: dict[str, str] = {}
+    for key, value in tags:
+        found.setdefault(key, value)
     return found
 
 
