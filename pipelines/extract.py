@@ -48,6 +48,7 @@ from pipelines.prune import (
     prune_furniture,
     unwrap_layout_tables,
 )
+from pipelines.prune_expressions import python_prune_expressions
 from pipelines.script_data import embedded_article_html
 from pipelines.titles import choose_title, h1_candidates
 from pipelines.workers import PagePool, WorkerFailed, pool_for
@@ -215,7 +216,7 @@ def text_from_script_data(tree: lxml_html.HtmlElement, url: str) -> str:
 def trafilatura_text(tree: lxml_html.HtmlElement, url: str) -> str:
     """trafilatura's reading of the body, "" when it finds none. Its metadata is read
     elsewhere, field by field, where the page's own falls short (pipelines/fallback_metadata)."""
-    with fallbacks_only_where_they_can_win():
+    with fallbacks_only_where_they_can_win(), python_prune_expressions():
         document = trafilatura.bare_extraction(
             tree,
             url=url,

@@ -27,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.sitegen import DEFAULT_SEED, article_info, render_article
+
 SITE_ROOT = Path(__file__).parent / "site"
 HOSTILE_ROOT = SITE_ROOT / "hostile"
 WALLED_ROOT = HOSTILE_ROOT / "walled"
@@ -254,6 +256,20 @@ HOSTILE_FAULTS: dict[str, Fault] = {
     "/news/from-broken-sitemap.html": plain("Ferries found through a broken sitemap"),
     "/sitemap-bomb.xml.gz": gzip_bomb_sitemap,
 }
+
+
+def site_and_generated_pages(generated: int = 12) -> Iterator[tuple[str, str]]:
+    """(URL, HTML) of every page of the test site, as stored, then of a few pages of the
+    benchmark's generated site: the pages a rewrite of an extraction step must not change."""
+    for path in sorted(SITE_ROOT.rglob("*.html")):
+        html = path.read_text(encoding="utf-8", errors="replace")
+        yield f"http://127.0.0.1:8765/{path.relative_to(SITE_ROOT)}", html
+    base = "http://127.0.0.1:8766"
+    for number in range(generated):
+        yield (
+            f"{base}{article_info(DEFAULT_SEED, number).path}",
+            render_article(DEFAULT_SEED, number, 100, base),
+        )
 
 
 def header_date(moment: datetime) -> str:

@@ -17,9 +17,8 @@ from trafilatura.utils import trim
 
 import pipelines.extract
 import pipelines.fallback_gate as gate
-from bench.sitegen import DEFAULT_SEED, article_info, render_article
 from pipelines.extract import ExtractionError, extract_article
-from tests.localsite import SITE_ROOT
+from tests.localsite import site_and_generated_pages
 
 PROSE = (
     "The council met on Tuesday evening to discuss the budget for the coming year, and after "
@@ -144,15 +143,7 @@ def test_a_comparison_of_another_shape_is_left_alone(monkeypatch: pytest.MonkeyP
 
 
 def fixture_and_generated_pages() -> Iterator[tuple[str, str]]:
-    for path in sorted(SITE_ROOT.rglob("*.html")):
-        html = path.read_text(encoding="utf-8", errors="replace")
-        yield f"http://127.0.0.1:8765/{path.relative_to(SITE_ROOT)}", html
-    base = "http://127.0.0.1:8766"
-    for number in range(12):
-        yield (
-            f"{base}{article_info(DEFAULT_SEED, number).path}",
-            render_article(DEFAULT_SEED, number, 100, base),
-        )
+    yield from site_and_generated_pages()
     yield "http://127.0.0.1:8767/a.html", article_page(6, furniture_words=3000)
     yield "http://127.0.0.1:8767/b.html", article_page(1)
 
