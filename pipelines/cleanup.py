@@ -40,10 +40,22 @@ DATE_LINE_WORDS = re.compile(
     rf"\b(?:{WEEKDAY}|updated|published|posted|last|modified|on|am|pm|at|today)\b|[\W_]",
     re.IGNORECASE,
 )
-BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door)\s+(?=\S)", re.IGNORECASE)
+BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door):?\s+(?=\S)", re.IGNORECASE)
+NEXT_FIELD = re.compile(r"\s[-–—|]\s|\s\S+:(?:\s|$)")
+WEEKDAY_BEFORE_DATE = re.compile(rf"\b{WEEKDAY},?\s*\|", re.IGNORECASE)
+# Words that make the "by" after them a picture's credit.
+CREDIT_BEFORE_BY = re.compile(
+    r"\b(?:photo(?:graph)?s?|foto(?:s|grafie)?|pictures?|images?|illustrations?|graphics?"
+    r"|videos?|bild(?:er)?|photographed|illustrated|filmed)\s*$",
+    re.IGNORECASE,
+)
 NAME_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
 # "and" in other languages, only in lower case and between spaces ("e.V." stays whole).
 LOWER_AND = re.compile(r"\s+(?:og|och|e|i|и|ve|és)\s+")
+# Words in lower case within a name: "Ursula von der Leyen", "Ana de la Cruz".
+NAME_PARTICLE = re.compile(
+    r"(?:al|bin|da|das|de|del|della|der|di|do|dos|du|el|ibn|la|le|ten|ter|van|von|zu)$"
+)
 LIST_AND = re.compile(r"(?:and|und|et|y|e|og|och|i|и|ve|és|en)$", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
@@ -53,13 +65,17 @@ ROLE_WORDS = re.compile(
     r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
     re.IGNORECASE,
 )
+DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
 HANDLE = re.compile(r"(?:^|\s)@\w+")
 # A byline's next field, run into the name when the page's author box is read as one line:
 # "Jane Doe Published ...", "Jane Doe Stand: ...", "Jane Doe vor 3 Stunden", "Follow".
 TRAILING_LABEL = re.compile(
     r"(?:^|\s+)(?:published|updated|posted|post date|stand|vor|aktualisiert|veröffentlicht"
     r"|tiempo de lectura|lesezeit|reading time|\d+ min read|message|follow|folgen|kommentare"
-    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*$",
+    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*$"
+    # the picture's credit and the post's tags, next in a byline: "Jane Doe Foto: © GEPA"
+    r"|(?:^|\s+)(?:(?:photo(?:graph)?s?|fotos?|bild(?:er)?|images?|tags?|schlagw(?:orte|örter)"
+    r"|kategorien?|categor(?:y|ies))\s*:|©).*$",
     re.IGNORECASE,
 )
 PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>")
@@ -491,15 +507,22 @@ def line_rule(line: str, title: str | None, authors: list[str]) -> str | None:
 def parse_byline(text: str) -> tuple[list[str], str | None]:
     """Author names and a raw date from a byline such as "By Natasha Kumar Jun18,2024"."""
     dates = find_date_strings(text)
-    without_dates = DATE_IN_TEXT.sub(" | ", text)
+    # A weekday before the date is the date's too: "By J.R. Stone Thursday, November 9, 2023".
+    without_dates = WEEKDAY_BEFORE_DATE.sub(" | ", DATE_IN_TEXT.sub(" | ", text))
     names: list[str] = []
     for match in BY_WORD.finditer(without_dates):
-        rest = without_dates[match.end() :].split(" | ")[0]
+        if CREDIT_BEFORE_BY.search(without_dates[: match.start() + 1]):
+            continue  # "Photograph by ...": who took the picture, not who wrote the story
+        rest = without_dates[match.end() :].lstrip("| ").split(" | ")[0]
         rest = re.split(r"\s(?:by|von|par|por|door)\s", rest, flags=re.IGNORECASE)[0]
         # Names hold no digits: a number ends the name run ("von Redaktion 30. Juni 2025 ...",
         # a date in a language DATE_IN_TEXT does not read, then the photo caption).
         rest = re.split(r"(?<!\S)\d", rest)[0]
-        rest = names_run(rest)
+        # A dash or a label ("Übersetzung und Adaptierung: AFP") opens the byline's next field.
+        rest = NEXT_FIELD.split(rest)[0]
+        # Only a byline's own "By" is capitalised; "the FuelCell family von New Balance" is
+        # prose, whose names are not followed by the page's next words.
+        rest = names_run(TRAILING_LABEL.sub("", rest), standalone=match[0].strip()[:1].isupper())
         if not rest.strip()[:1].isupper():
             continue  # "ein Vergleich von zweier Länder": a preposition, not a byline
         names.extend(clean_author_names([rest]))
@@ -508,15 +531,26 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
     return names, (dates[0] if dates else None)
 
 
-def names_run(text: str) -> str:
+def names_run(text: str, *, standalone: bool = False) -> str:
     """The names after "by", up to a comma that opens a clause: a byline lists names and roles,
     each capitalised ("By Ann Lee, Political Editor"); "released by Ascom, this new product
-    helps ..." goes on in lower case."""
+    helps ..." goes on in lower case. After a `standalone` byline's "By", the names also end
+    at a word in lower case that is no particle of a name."""
     pieces = text.split(",")
     for index, piece in enumerate(pieces[1:], start=1):
         words = piece.split()
         if words and words[0][:1].islower() and not LIST_AND.match(words[0]):
-            return ",".join(pieces[:index])
+            text = ",".join(pieces[:index])
+            break
+    if not standalone:
+        return text
+    # Within a name only particles are in lower case ("Ursula von der Leyen"): another lower-
+    # case word is the page going on ("By Michael Hingston facebook twitter ...").
+    words = text.split(" ")
+    for index, word in enumerate(words[1:], start=1):
+        bare = word.strip(",;:")
+        if bare[:1].islower() and not NAME_PARTICLE.match(bare) and not LIST_AND.match(bare):
+            return " ".join(words[:index])
     return text
 
 
@@ -527,7 +561,7 @@ def clean_author_names(
 
     `declared` names come from the page's structured data, where anything short that is not
     a URL, an e-mail or a number is taken as the page says it ("dpa", "BR24 Redaktion")."""
-    excluded = {_comparable(name) for name in not_authors if name}
+    excluded = {_comparable(_without_domain(name)) for name in not_authors if name}
     cleaned: dict[str, str] = {}
     for raw in raw_names:
         raw = EMAIL_WITH_NAME.sub(r"\1", raw)
@@ -546,9 +580,14 @@ def clean_author_names(
                 name = TRAILING_LABEL.sub("", name)
                 name = normalise_space(name.strip(" ,:-–—|/."))
                 acceptable = looks_like_person_name(name) or (declared and looks_declared(name))
-                if acceptable and _comparable(name) not in excluded:
+                if acceptable and _comparable(_without_domain(name)) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())
+
+
+def _without_domain(name: str) -> str:
+    """A site's name as its domain writes it, without the domain's ending: "LAOLA1.at"."""
+    return DOMAIN_ENDING.sub("", name)
 
 
 def looks_declared(name: str) -> bool:

@@ -77,6 +77,13 @@ STANDFIRST_MIN_WORDS = 6
 STANDFIRST_KEY_CHARS = 40
 STANDFIRST_AGREEMENT = 0.6
 STANDFIRST_OUTSIDE = {"a", "nav", "aside", "footer", "figure", "figcaption", "li", "form"}
+# Blocks in the byline zone: the names of a byline end at the block's end.
+# fmt: off
+ZONE_BLOCKS = {
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "section", "header", "footer", "figure",
+    "figcaption", "br", "h2", "h3", "h4", "h5", "h6", "tr", "td", "table",
+}
+# fmt: on
 SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "form"}
 UNSEEN_TAGS = {"script", "style", "noscript", "template"}
 
@@ -364,6 +371,8 @@ def byline_zone(tree: lxml_html.HtmlElement) -> BylineZone:
             break
         if element.tag == "time" and element.get("datetime"):
             datetimes.append(element.get("datetime", "").strip())
+        if element.tag in ZONE_BLOCKS:
+            pieces.append("|")  # a byline's names end where its block does
         pieces.extend((own_text, element.tail or ""))
         size += len(own_text) + len(element.tail or "")
         if size > BYLINE_ZONE_CHARS:

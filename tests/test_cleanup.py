@@ -380,6 +380,47 @@ def test_a_bylines_names_end_where_a_clause_begins(byline: str, names: list[str]
     assert parse_byline(byline)[0] == names
 
 
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        # The weekday opens the date that follows the name.
+        ("By J.R. Stone Thursday, November 9, 2023 7:35AM", ["J.R. Stone"]),
+        # The page goes on in lower case after the name: share buttons, then the caption.
+        ("By Ann Lee facebook twitter whatsapp The island, seen from the air", ["Ann Lee"]),
+        ("By Ana de la Cruz", ["Ana de la Cruz"]),
+        # The byline's next field: the picture's credit, the post's tags, a labelled line.
+        ("von Alexander Berg Foto: © Agentur Wien, 02.02.2022", ["Alexander Berg"]),
+        ("Von: Wolf Adler Tags: Forschung, Georg von Below, Rudolf Smend", ["Wolf Adler"]),
+        ("By Dana Cole - Staff Writer", ["Dana Cole"]),
+    ],
+)
+def test_a_byline_ends_where_the_page_goes_on(byline: str, names: list[str]) -> None:
+    assert parse_byline(byline)[0] == names
+
+
+def test_a_pictures_credit_is_no_byline() -> None:
+    zone = "The island, once thought doomed. Photograph by Ed Marsh, Island Restoration Programme"
+    assert parse_byline(zone)[0] == []
+    zone = f"Monday, 6 January 2020 By Mia Holt facebook twitter {zone}"
+    assert parse_byline(zone)[0] == ["Mia Holt"]
+
+
+def test_a_name_in_running_prose_is_no_byline() -> None:
+    # A lower-case "von" is the sentence's: its names are not cut out of the words after them.
+    prose = "Die FuelCell-Familie von New Balance nimmt mit dem Echo ein neues Mitglied auf."
+    assert parse_byline(prose)[0] == []
+
+
+def test_a_pictures_credit_or_the_tags_run_into_a_name_are_cut() -> None:
+    raw = ["Alexander Berg Foto: © Agentur", "Mia Holt © Agentur", "Wolf Adler Tags: Forschung"]
+    assert clean_author_names(raw) == ["Alexander Berg", "Mia Holt", "Wolf Adler"]
+
+
+def test_the_site_named_by_its_domain_is_not_an_author() -> None:
+    assert clean_author_names(["RIVERSIDE1.at"], not_authors=["riverside1"], declared=True) == []
+    assert clean_author_names(["Anna Berg"], not_authors=["riverside1"]) == ["Anna Berg"]
+
+
 PROFILE = (
     "Ascom is a global solutions provider focused on healthcare ICT and mobile workflow "
     "solutions, with subsidiaries in 15 countries."

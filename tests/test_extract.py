@@ -357,6 +357,19 @@ def story_with_author_box(author_box: str) -> str:
     )
 
 
+def test_the_bylines_names_end_with_its_block() -> None:
+    # Two lines of the byline zone, read as one text, would run the second into the names.
+    paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
+    html = (
+        "<html><head><title>Ferry returns</title></head><body><article><h1>Ferry returns</h1>"
+        '<ul><li>Von: <a href="/ann">Ann LEE</a>, <a href="/tom">Tom BERG</a></li>'
+        "<li>Übersetzung und Adaptierung: Agentur Deutschland</li></ul>"
+        f"{paragraph * 3}</article></body></html>"
+    )
+    extraction = extract_article(html, "https://courier.example/2024/ferry")
+    assert extraction.authors == ["Ann LEE", "Tom BERG"]
+
+
 def test_an_author_box_cut_as_furniture_still_names_the_author() -> None:
     # No byline under the headline: trafilatura's search finds the name in the author box,
     # which pruning removes from the body before trafilatura reads it.
