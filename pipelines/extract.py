@@ -310,6 +310,15 @@ def choose_authors(
         if signed:
             return signed
         if not any(len(name.split()) >= 2 for name in visible):
+            # No person's byline on the page: trafilatura's search of the whole page may still
+            # find the person who signed it, else the publisher is what the page says.
+            guessed = trafilatura_author()
+            declared = {squashed(name) for name in page.authors}
+            persons = clean_author_names((guessed or "").split(";"), not_authors=not_authors)
+            if persons and all(
+                len(name.split()) >= 2 and squashed(name) not in declared for name in persons
+            ):
+                return persons
             publisher = clean_author_names(page.authors, declared=True)
             if publisher:
                 return publisher

@@ -18,9 +18,11 @@ from pipelines.extract import (
     ExtractionError,
     ExtractStage,
     _innermost_holding,
+    choose_authors,
     extract_article,
     parse_page,
 )
+from pipelines.metadata import PageMetadata
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -149,11 +151,11 @@ def test_expected_json_covers_every_article_page() -> None:
     assert pages - set(EXPECTED) == {SEED_SHAPE}
 
 
-def author_page(head: str, body: str = "") -> str:
+def author_page(head: str, body: str = "", *, after: str = "") -> str:
     story = (
         "<p>" + "The ferry carried its first passengers across the river on Monday. " * 6 + "</p>"
     )
-    article = f"<article><h1>Ferry returns</h1>{body}{story}</article>"
+    article = f"<article><h1>Ferry returns</h1>{body}{story}{after}</article>"
     return f"<html><head>{head}</head><body>{article}</body></html>"
 
 
@@ -205,6 +207,45 @@ def test_a_publisher_declared_as_author_yields_to_the_person_the_byline_shows() 
     # Named only in the tags, the person is not shown as the author: the page's word stands.
     hidden = author_page(head, "<p class='meta'>Local | 2025/1/14</p>")
     assert extract_article(hidden, f"{BASE}/a.html").authors == ["Riverside Courier"]
+
+
+def test_a_publisher_declared_as_author_yields_to_the_person_trafilatura_finds() -> None:
+    # No byline under the headline; the story is signed at its end, where trafilatura's
+    # search of the whole page looks.
+    head = (
+        '<meta property="og:site_name" content="Riverside Courier">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "author": {"@type": "Organization", "name": "Riverside Courier"}}</script>'
+    )
+    signed = author_page(
+        head, "", after='<p>Author: <a rel="author" href="/mika">Mika Sato</a></p>'
+    )
+    assert extract_article(signed, f"{BASE}/a.html").authors == ["Mika Sato"]
+    unsigned = author_page(head, "")
+    assert extract_article(unsigned, f"{BASE}/a.html").authors == ["Riverside Courier"]
+
+
+@pytest.mark.parametrize(
+    ("guessed", "authors"),
+    [
+        ("Mika Sato", ["Mika Sato"]),
+        ("Courier News", ["courier.news"]),
+        (None, ["courier.news"]),
+    ],
+)
+def test_trafilaturas_guess_must_be_a_person_other_than_the_publisher(
+    guessed: str | None, authors: list[str]
+) -> None:
+    # trafilatura writes a domain declared as the author as words ("Ndr De" for ndr.de).
+    page = PageMetadata(authors=["courier.news"])
+    found = choose_authors(
+        page,
+        zone_text="",
+        text_byline_authors=[],
+        trafilatura_author=lambda: guessed,
+        not_authors=["Riverside Courier", "courier"],  # the site's names, its domain's too
+    )
+    assert found == authors
 
 
 STANDFIRST = "The river ferry is back after two years, and the town hopes commuters return with it."
