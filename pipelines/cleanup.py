@@ -572,7 +572,7 @@ def clean_author_names(
                 name = re.sub(
                     r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
                     r"|(?:view\s+)?(?:all\s+)?(?:posts|articles|stories)\s+)?"
-                    r"(?:by|von|par|por|door|author|autor|auteur)\b[:\s]*",
+                    r"(?:by|von|vom|par|por|door|author|autor|auteur)\b[:\s]*",
                     "",
                     name.strip(" ,:-–—|/"),
                     flags=re.IGNORECASE,

@@ -183,6 +183,7 @@ def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
         (["jane.doe@example.com"], []),
         (["Jane Doe <jane@example.com>"], ["Jane Doe"]),
         (["Written by: Omar Haddad"], ["Omar Haddad"]),
+        (["Vom Krimiblogger"], ["Krimiblogger"]),
         (["The Riverside Courier"], []),
         (["Omar Haddad", "omar haddad"], ["Omar Haddad"]),
         (["https://example.com/staff/omar"], []),
