@@ -65,6 +65,7 @@ ROLE_WORDS = re.compile(
     r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
     re.IGNORECASE,
 )
+PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
 DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
 HANDLE = re.compile(r"(?:^|\s)@\w+")
 # A byline's next field, run into the name when the page's author box is read as one line:
@@ -580,6 +581,8 @@ def clean_author_names(
                 name = TRAILING_LABEL.sub("", name)
                 name = normalise_space(name.strip(" ,:-–—|/."))
                 acceptable = looks_like_person_name(name) or (declared and looks_declared(name))
+                if PLACEHOLDER_NAME.match(name):
+                    continue  # a form's label or a CMS's default account, not who wrote it
                 if acceptable and _comparable(_without_domain(name)) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())

@@ -184,6 +184,8 @@ def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
         (["Jane Doe <jane@example.com>"], ["Jane Doe"]),
         (["Written by: Omar Haddad"], ["Omar Haddad"]),
         (["Vom Krimiblogger"], ["Krimiblogger"]),
+        # A comment form's label, a CMS's default account.
+        (["Name", "wordpressadmin", "Webmaster", "Ana Admin"], ["Ana Admin"]),
         (["The Riverside Courier"], []),
         (["Omar Haddad", "omar haddad"], ["Omar Haddad"]),
         (["https://example.com/staff/omar"], []),
