@@ -70,6 +70,8 @@ MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
 # "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
 # the <h1> comes first, because pages whose JSON-LD has none often fill it with a teaser line.
+# Headlines read from <meta> attributes (and trafilatura's, which copies them).
+META_SOURCES = ("meta", "og", "tw", "traf")
 ORDER = ("ld", "h1", "meta", "og", "title", "tw", "traf")
 # An og:title unlike both <title> and <h1> was written on purpose: publishers' own parsers take
 # it as the headline, annotators reading the page take the <h1> (see the closing notes).
@@ -341,6 +343,7 @@ def gather_candidates(
         if text
     ]
 
+    cands = mended_at_quotes(cands)
     meta_texts = [text for source, text in cands if source != "traf"]  # traf copies h1/og
     chosen: str | None = None
     for full, parts in h1s:
@@ -355,6 +358,26 @@ def gather_candidates(
     if chosen:
         cands.append(("h1", chosen))
     return cands
+
+
+def mended_at_quotes(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Meta tag headlines cut short at an unescaped quote, made whole from the <title>.
+
+    `content="Senator calls Biden "unfit""` ends its attribute at the inner quote, so the
+    tag says "Senator calls Biden"; the <title> element, which needs no quoting, holds it all.
+    """
+    whole = next((text for source, text in cands if source == "title"), None)
+    if not whole:
+        return cands
+    return [
+        (source, whole if source in META_SOURCES and cut_at_quote(text, whole) else text)
+        for source, text in cands
+    ]
+
+
+def cut_at_quote(part: str, whole: str) -> bool:
+    rest = whole[len(part) :] if whole.startswith(part) else ""
+    return rest.lstrip().startswith('"')
 
 
 def select_title(cands: list[tuple[str, str]]) -> str | None:

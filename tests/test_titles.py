@@ -150,3 +150,18 @@ def test_the_printed_headline_wins_when_social_and_search_disagree_two_to_two() 
     )
     body = "<h1>The ferry is back after five years</h1>"
     assert title_of(head, body) == "The ferry is back after five years"
+
+
+def test_a_meta_headline_cut_at_an_unescaped_quote_is_made_whole_from_the_title_tag() -> None:
+    # The inner quote ends the attribute: og:title reads "Senator calls the plan".
+    head = (
+        '<meta property="og:title" content="Senator calls the plan "unworkable"">'
+        '<title>Senator calls the plan "unworkable"</title>'
+    )
+    assert title_of(head) == 'Senator calls the plan "unworkable"'
+    # A social headline that only starts like the title tag is a headline of its own.
+    head = (
+        '<meta property="og:title" content="Senator calls the plan">'
+        "<title>Senator calls the plan unworkable after the vote</title>"
+    )
+    assert title_of(head) == "Senator calls the plan"
