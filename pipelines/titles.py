@@ -184,6 +184,7 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
             is_site(parts[-1], names)
             or is_section(parts[-1], sections)
             or BYLINE_SEGMENT.match(parts[-1].strip())
+            or not any(char.isalnum() for char in parts[-1])  # a rating: "Headline » ☆☆☆☆☆"
         ):
             title = join(0, len(parts) - 1)
         elif is_site(parts[0], names):

@@ -43,9 +43,10 @@ def test_utf8_read_as_cp1252_is_repaired() -> None:
         ("Ferry returns - by Ann Lee", "Ferry returns"),
         ("Ferry returns – riverside-courier.example", "Ferry returns"),
         ("Left - right: the ferry debate", "Left - right: the ferry debate"),
+        ("Ferry returns » ☆☆☆☆☆", "Ferry returns"),  # the page's rating, no words
     ],
 )
-def test_site_section_tagline_and_byline_segments_are_cut(title: str, expected: str) -> None:
+def test_site_section_tagline_byline_and_rating_segments_are_cut(title: str, expected: str) -> None:
     names = ["Riverside Courier", "riverside-courier.example", "riverside-courier"]
     assert strip_furniture(title, names, ["local"]) == expected
 
