@@ -70,6 +70,7 @@ MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
 # "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
 # the <h1> comes first, because pages whose JSON-LD has none often fill it with a teaser line.
+PIPE_BEFORE = re.compile(r"\s[|｜ㅣ]\s*$")
 # Headlines read from <meta> attributes (and trafilatura's, which copies them).
 META_SOURCES = ("meta", "og", "tw", "traf")
 ORDER = ("ld", "h1", "meta", "og", "title", "tw", "traf")
@@ -357,8 +358,19 @@ def gather_candidates(
     if chosen is None and h1s and (len(h1s) == 1 or not meta_texts):
         chosen = h1s[0][0]  # a lone h1 is the headline even when no metadata confirms it
     if chosen:
+        cands = [
+            (source, chosen if behind_a_pipe(text, chosen) else text) for source, text in cands
+        ]
         cands.append(("h1", chosen))
     return cands
+
+
+def behind_a_pipe(text: str, headline: str) -> bool:
+    """True for "NWX Magazin | Headline" or "08.11.2021 | Headline" beside the printed
+    "Headline": a pipe sets off a site's name or a date, never a kicker."""
+    if text == headline or not text.endswith(headline):
+        return False
+    return bool(PIPE_BEFORE.search(text[: len(text) - len(headline)]))
 
 
 def mended_at_quotes(cands: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -166,3 +166,17 @@ def test_a_meta_headline_cut_at_an_unescaped_quote_is_made_whole_from_the_title_
         "<title>Senator calls the plan unworkable after the vote</title>"
     )
     assert title_of(head) == "Senator calls the plan"
+
+
+@pytest.mark.parametrize("prefix", ["Courier Magazin | ", "08.11.2021 | "])
+def test_a_social_headline_with_a_piped_prefix_is_the_printed_headline(prefix: str) -> None:
+    # The prefix is no name the page gives for itself: the <h1> shows what it is.
+    head = (
+        f'<meta property="og:title" content="{prefix}Trust helps against digital stress">'
+        "<title>Trust helps against digital stress</title>"
+    )
+    body = "<h1>Trust helps against digital stress</h1>"
+    assert title_of(head, body) == "Trust helps against digital stress"
+    # A kicker before a colon is the social headline's own.
+    kicker = head.replace(prefix, "Survey: ")
+    assert title_of(kicker, body) == "Survey: Trust helps against digital stress"
