@@ -212,7 +212,7 @@ def newsletter_any(line: str) -> bool:
 
 
 FOLLOW = re.compile(
-    r"^(?:follow|folgen sie|folge|suivez|síguenos|segui)\b.{0,80}\b(?:twitter|facebook|instagram|youtube|tiktok|linkedin|whatsapp|telegram|threads|bluesky|x)\b",
+    r"^(?:follow|folgen sie|folge|suivez|s[ií]guenos|segui)\b.{0,80}\b(?:twitter|facebook|instagram|youtube|tiktok|linkedin|whatsapp|telegram|threads|bluesky|x)\b",
     IGNORE_CASE,
 )
 

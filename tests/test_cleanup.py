@@ -268,6 +268,7 @@ def test_a_date_does_not_start_inside_a_number() -> None:
         ("4 min read", "reading time"),
         ("Was this article helpful?", "feedback prompt"),
         ("Folgen Sie uns auf Instagram", "prompt"),
+        ("Siguenos en Telegram, Instagram, Facebook y Twitter", "follow prompt"),  # no accent
         ("5. März 2024, 20:59 Uhr", "date"),
         ("https://cdn.example.org/photos/ferry.jpg", "image url"),
         (
