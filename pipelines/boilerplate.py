@@ -217,7 +217,23 @@ FOLLOW = re.compile(
 )
 
 
+# A follow prompt whose links the text gives a line each: "Síguenos en" / "Telegram," /
+# "Facebook y" / "Twitter".
+FOLLOW_LABEL = re.compile(
+    r"^(?:follow us(?: on)?|folgen sie uns(?: auf)?|folge uns(?: auf)?|s[ií]guenos(?: en)?"
+    r"|suivez-nous(?: sur)?|seguici(?: su)?)\W*$",
+    IGNORE_CASE,
+)
+PLATFORM_LINK = re.compile(
+    r"^(?:twitter|facebook|instagram|youtube|tiktok|linkedin|whatsapp|telegram|threads"
+    r"|bluesky|pinterest|flipboard)\W*(?:(?:and|und|et|y|e|o|or|oder|ou)\W*)?$",
+    IGNORE_CASE,
+)
+
+
 def follow_line(line: str) -> bool:
+    if FOLLOW_LABEL.match(line) or PLATFORM_LINK.match(line):
+        return True
     return len(line.split()) <= 40 and bool(FOLLOW.search(line))
 
 

@@ -269,6 +269,10 @@ def test_a_date_does_not_start_inside_a_number() -> None:
         ("Was this article helpful?", "feedback prompt"),
         ("Folgen Sie uns auf Instagram", "prompt"),
         ("Siguenos en Telegram, Instagram, Facebook y Twitter", "follow prompt"),  # no accent
+        # The same prompt with a line per link.
+        ("Follow us on", "follow prompt"),
+        ("Telegram,", "follow prompt"),
+        ("Facebook y", "follow prompt"),
         ("5. März 2024, 20:59 Uhr", "date"),
         ("https://cdn.example.org/photos/ferry.jpg", "image url"),
         (
@@ -294,6 +298,7 @@ def test_sentences_are_not_furniture() -> None:
     assert furniture_line_rule("The ministry confirmed the figures on Monday [AFP]") is None
 
     assert furniture_line_rule(PARAGRAPH) is None
+    assert furniture_line_rule("Facebook said on Monday it would appeal the ruling.") is None
     assert (
         furniture_line_rule("The source of the leak was a cracked pipe under the landing.") is None
     )
