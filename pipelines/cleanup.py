@@ -580,9 +580,10 @@ def clean_author_names(
                 )
                 name = TRAILING_LABEL.sub("", name)
                 name = normalise_space(name.strip(" ,:-–—|/."))
-                acceptable = looks_like_person_name(name) or (declared and looks_declared(name))
-                if PLACEHOLDER_NAME.match(name):
-                    continue  # a form's label or a CMS's default account, not who wrote it
+                # A form's label or a CMS's default account ("Name", "admin") names nobody.
+                acceptable = not PLACEHOLDER_NAME.match(name) and (
+                    looks_like_person_name(name) or (declared and looks_declared(name))
+                )
                 if acceptable and _comparable(_without_domain(name)) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())

@@ -314,11 +314,11 @@ def choose_authors(
             # find the person who signed it, else the publisher is what the page says.
             guessed = trafilatura_author()
             declared = {squashed(name) for name in page.authors}
-            persons = clean_author_names((guessed or "").split(";"), not_authors=not_authors)
-            if persons and all(
-                len(name.split()) >= 2 and squashed(name) not in declared for name in persons
+            signers = clean_author_names((guessed or "").split(";"), not_authors=not_authors)
+            if signers and all(
+                len(name.split()) >= 2 and squashed(name) not in declared for name in signers
             ):
-                return persons
+                return signers
             publisher = clean_author_names(page.authors, declared=True)
             if publisher:
                 return publisher

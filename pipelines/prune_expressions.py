@@ -212,9 +212,12 @@ class PythonExpression:
     the expression selects, in document order."""
 
     def __init__(self, expression: XPath, select: Select) -> None:
-        self.path = expression.path
         self.expression = expression
         self.select = select
+
+    @property
+    def path(self) -> str:
+        return str(self.expression.path)
 
     def __call__(self, tree: Any) -> list[Any]:
         return self.select(tree)

@@ -68,11 +68,11 @@ HOME_PATHS = {
 }
 MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
-# "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
-# the <h1> comes first, because pages whose JSON-LD has none often fill it with a teaser line.
 PIPE_BEFORE = re.compile(r"\s[|｜ㅣ]\s*$")
 # Headlines read from <meta> attributes (and trafilatura's, which copies them).
 META_SOURCES = ("meta", "og", "tw", "traf")
+# "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
+# the <h1> comes first, because pages whose JSON-LD has none often fill it with a teaser line.
 ORDER = ("ld", "h1", "meta", "og", "title", "tw", "traf")
 # An og:title unlike both <title> and <h1> was written on purpose: publishers' own parsers take
 # it as the headline, annotators reading the page take the <h1> (see the closing notes).

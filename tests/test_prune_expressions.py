@@ -75,12 +75,8 @@ def trees_of(html: str) -> list[Any]:
 
 def test_every_prune_expression_of_this_trafilatura_has_its_stand_in() -> None:
     # If trafilatura rewrites one of them, its stand-in stays out and this test says which.
-    replaced = {shape for shape in map(prune_expressions.shape, _paths(replaced_expressions()))}
+    replaced = {prune_expressions.shape(stand_in.path) for stand_in in replaced_expressions()}
     assert replaced == set(prune_expressions.STAND_INS)
-
-
-def _paths(expressions: Any) -> list[str]:
-    return [expression.path for expression in expressions]
 
 
 @pytest.mark.parametrize(
