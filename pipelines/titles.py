@@ -11,7 +11,8 @@ the metadata (a kicker in its own <span> is left out when the metadata leaves it
 og:title that differs from both <title> and an <h1> the metadata confirms is a headline
 written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
 and og:title another, the printed headline wins; otherwise JSON-LD > h1 > meta headline >
-og:title > <title>. No rule names a site.
+og:title > <title>. The headline's words chosen, its quotes are spelled as JSON-LD spells
+them, or as og:title and <title> both do when they agree against it. No rule names a site.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ ORDER = ("ld", "h1", "meta", "og", "title", "tw", "traf")
 # An og:title unlike both <title> and <h1> was written on purpose: publishers' own parsers take
 # it as the headline, annotators reading the page take the <h1> (see the closing notes).
 PREFER_SOCIAL_HEADLINE = True
+# Typographic quotes and the typed ones they stand for: a theme's quote filter, or a sharing
+# tag's plain text, gives one headline several spellings that only these tell apart.
+TYPED_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
 
 
 def clean(text: str | None) -> str | None:
@@ -399,6 +403,26 @@ def select_title(cands: list[tuple[str, str]]) -> str | None:
     first: dict[str, str] = {}
     for source, text in cands:
         first.setdefault(source, text)
+    return spelled_of_record(select_wording(cands, first), first)
+
+
+def spelled_of_record(headline: str, first: dict[str, str]) -> str:
+    """The headline's words with their quotes spelled as JSON-LD, the article's record, spells
+    them. Where og:title and <title> agree on another spelling, theirs is what the editor typed:
+    JSON-LD's typographic quotes then came from the theme's filter that dresses the <h1>."""
+    typed = headline.translate(TYPED_QUOTES)
+    spellings = {
+        source: text for source, text in first.items() if text.translate(TYPED_QUOTES) == typed
+    }
+    ld, og, title = spellings.get("ld"), spellings.get("og"), spellings.get("title")
+    if not ld:
+        return headline
+    if og and og == title and og != ld:
+        return og
+    return ld
+
+
+def select_wording(cands: list[tuple[str, str]], first: dict[str, str]) -> str:
     ld, og, h1, title = first.get("ld"), first.get("og"), first.get("h1"), first.get("title")
 
     def same(a: str | None, b: str | None) -> bool:

@@ -180,3 +180,34 @@ def test_a_social_headline_with_a_piped_prefix_is_the_printed_headline(prefix: s
     # A kicker before a colon is the social headline's own.
     kicker = head.replace(prefix, "Survey: ")
     assert title_of(kicker, body) == "Survey: Trust helps against digital stress"
+
+
+def test_quotes_are_spelled_as_json_ld_spells_them() -> None:
+    # The words come from the social headline; the spelling from the article's record.
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "„Unworkable“: senator rejects the ferry plan"}</script>'
+        '<meta property="og:title"'
+        ' content="&quot;Unworkable&quot;: senator rejects the ferry plan">'
+        "<title>Senator says the ferry plan cannot work | Riverside Courier</title>"
+    )
+    body = "<h1>Senator says the ferry plan cannot work</h1>"
+    assert title_of(head, body) == "„Unworkable“: senator rejects the ferry plan"
+
+
+def test_typed_quotes_that_og_title_and_the_title_tag_agree_on_are_kept() -> None:
+    typed = "Ferry adds a 'night' service"
+    dressed = "Ferry adds a ‘night’ service"
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        f' "headline": "{dressed}"}}</script>'
+        f'<meta property="og:title" content="{typed}">'
+        f"<title>{typed} | Riverside Courier</title>"
+    )
+    body = f"<h1>{dressed}</h1>"
+    assert title_of(head, body) == typed
+    # One plain-text source alone does not outvote JSON-LD's spelling.
+    assert title_of(head.replace(f"<title>{typed}", "<title>Night ferry"), body) == dressed
+    # Without JSON-LD the printed headline keeps its own quotes.
+    no_record = head[head.index("<meta") :]
+    assert title_of(no_record, body) == dressed
