@@ -28,7 +28,7 @@ from lxml import html as lxml_html
 from pipelines.cleanup import alphanumerics, normalise_space
 from pipelines.metadata import PageMetadata
 
-SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|\s*(?:\||ㅣ|--|：|｜)\s*")
+SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|\s*(?:\||ㅣ|--|：|｜|│)\s*")
 BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door)\s+\S+(?:\s+\S+){0,3}$", re.IGNORECASE)
 MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\xa0-\xbf]")
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button"}
@@ -69,7 +69,10 @@ HOME_PATHS = {
 }
 MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
-PIPE_BEFORE = re.compile(r"\s[|｜ㅣ]\s*$")
+PIPE_BEFORE = re.compile(r"\s[|｜ㅣ│]\s*$")
+# The closing segment of a <title> with nothing to compare it with: "Headline | iPhone".
+CLOSING_SEGMENT = re.compile(r"\s+(?:\||-|–|—|│)\s+(?=[^\W\d_])(?!.*\s(?:\||-|–|—|│)\s)(.+)$")
+MAX_CLOSING_SEGMENT_WORDS = 4
 # Headlines read from <meta> attributes (and trafilatura's, which copies them).
 META_SOURCES = ("meta", "og", "tw", "traf")
 # "meta" is <meta name="headline"> (or itemprop): a search headline as plain as JSON-LD's, but
@@ -366,7 +369,24 @@ def gather_candidates(
             (source, chosen if behind_a_pipe(text, chosen) else text) for source, text in cands
         ]
         cands.append(("h1", chosen))
+    elif [source for source, _ in cands] == ["title"]:
+        cands = [("title", without_closing_segment(cands[0][1]))]
     return cands
+
+
+def without_closing_segment(title: str) -> str:
+    """A lone <title>, with no other headline to show where the headline ends, loses a short
+    closing segment after a pipe or dash: the site's or the section's name, even where the
+    page never gives it ("Headline | iPhone", "Headline - Club Press")."""
+    match = CLOSING_SEGMENT.search(title)
+    if not match:
+        return title
+    head, closing = title[: match.start()], match.group(1)
+    words = len(closing.split())
+    balanced = head.count("(") == head.count(")") and head.count("[") == head.count("]")
+    if words <= MAX_CLOSING_SEGMENT_WORDS and len(head.split()) > words and balanced:
+        return head
+    return title
 
 
 def behind_a_pipe(text: str, headline: str) -> bool:

@@ -211,3 +211,31 @@ def test_typed_quotes_that_og_title_and_the_title_tag_agree_on_are_kept() -> Non
     # Without JSON-LD the printed headline keeps its own quotes.
     no_record = head[head.index("<meta") :]
     assert title_of(no_record, body) == dressed
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Ferry returns to the river | Harbour News", "Ferry returns to the river"),
+        ("Ferry returns to the river - Courier Press", "Ferry returns to the river"),
+        ("Ferry returns to the river │ Courier", "Ferry returns to the river"),
+        (
+            "Summer timetable for the ferry | Riverside Ferry Company (RFC)",
+            "Summer timetable for the ferry",
+        ),
+        # Not a name: a year, a segment as long as the headline, a bracket left open.
+        ("Ferry returns to the river - 2024", "Ferry returns to the river - 2024"),
+        ("Ferries | Why the river crossing matters", "Ferries | Why the river crossing matters"),
+        ("Ferry fleet (built 1931 – 1945)", "Ferry fleet (built 1931 – 1945)"),
+        ("Ferry fleet (old – New Boats)", "Ferry fleet (old – New Boats)"),
+    ],
+)
+def test_a_lone_title_tag_loses_a_short_closing_segment(title: str, expected: str) -> None:
+    assert title_of(f"<title>{title}</title>") == expected
+
+
+def test_a_closing_segment_the_h1_confirms_is_kept() -> None:
+    head = "<title>Ferry returns - Courier Press</title>"
+    assert (
+        title_of(head, "<h1>Ferry returns - Courier Press</h1>") == "Ferry returns - Courier Press"
+    )
