@@ -144,7 +144,9 @@ def site_names(
 
 def section_names(meta: dict[str, str], url: str) -> list[str]:
     names = [meta.get("article:section") or ""]
-    names += [part for part in urlsplit(url).path.split("/")[:-1] if part and not part.isdigit()]
+    # The path's folders; the last segment is the page's own, with or without a closing slash.
+    folders = urlsplit(url).path.rstrip("/").split("/")[:-1]
+    names += [part for part in folders if part and not part.isdigit()]
     return [squash(name) for name in names if len(squash(name)) >= 3]
 
 
@@ -195,7 +197,9 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
             or not any(char.isalnum() for char in parts[-1])  # a rating: "Headline » ☆☆☆☆☆"
         ):
             title = join(0, len(parts) - 1)
-        elif is_site(parts[0], names):
+        elif is_site(parts[0], names) or (
+            is_section(parts[0], sections) and ":" not in seps[0]
+        ):  # "Site - Headline", "Speeches / Headline"; a kicker before a colon is the headline's
             title = join(1, len(parts))
         else:
             return title

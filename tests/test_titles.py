@@ -239,3 +239,18 @@ def test_a_closing_segment_the_h1_confirms_is_kept() -> None:
     assert (
         title_of(head, "<h1>Ferry returns - Courier Press</h1>") == "Ferry returns - Courier Press"
     )
+
+
+def test_a_leading_section_set_off_by_a_slash_is_cut_but_a_kicker_before_a_colon_stays() -> None:
+    url = "https://www.riverside-courier.example/discours/2024/le-maire-ouvre-la-saison.html"
+    head = "<title>Discours / Le maire ouvre la saison du bac sur le fleuve</title>"
+    assert title_of(head, url=url) == "Le maire ouvre la saison du bac sur le fleuve"
+    # French sets a space before the colon.
+    kicker = "<title>Discours : Le maire ouvre la saison du bac sur le fleuve</title>"
+    assert title_of(kicker, url=url) == "Discours : Le maire ouvre la saison du bac sur le fleuve"
+
+
+def test_the_pages_own_slug_is_no_section_even_with_a_closing_slash() -> None:
+    url = "https://www.riverside-courier.example/travel/island-ferry-guide/"
+    head = "<title>Island ferry guide - a day out on the water</title>"
+    assert title_of(head, url=url) == "Island ferry guide - a day out on the water"
