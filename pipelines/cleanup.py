@@ -66,6 +66,8 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
+# A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
+ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
 DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
 HANDLE = re.compile(r"(?:^|\s)@\w+")
 # A byline's next field, run into the name when the page's author box is read as one line:
@@ -579,7 +581,9 @@ def clean_author_names(
                     flags=re.IGNORECASE,
                 )
                 name = TRAILING_LABEL.sub("", name)
-                name = normalise_space(name.strip(" ,:-–—|/."))
+                name = normalise_space(name.strip(" ,:-–—|/"))
+                if not ABBREVIATED_END.search(name):  # "Perry Bacon Jr." keeps its dot
+                    name = name.rstrip(" .")
                 # A form's label or a CMS's default account ("Name", "admin") names nobody.
                 acceptable = not PLACEHOLDER_NAME.match(name) and (
                     looks_like_person_name(name) or (declared and looks_declared(name))

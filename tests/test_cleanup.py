@@ -190,6 +190,11 @@ def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
         (["Omar Haddad", "omar haddad"], ["Omar Haddad"]),
         (["https://example.com/staff/omar"], []),
         (["李明"], ["李明"]),
+        # A name that ends abbreviated keeps its dot; a sentence's full stop goes.
+        (
+            ["By Perry Bacon Jr.", "Ann W.", "Lena Fischer."],
+            ["Perry Bacon Jr.", "Ann W.", "Lena Fischer"],
+        ),
     ],
 )
 def test_author_names_are_cleaned(raw: list[str], expected: list[str]) -> None:
