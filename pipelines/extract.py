@@ -67,6 +67,7 @@ PAGE_PARSER.set_element_class_lookup(
     )
 )
 BYLINE_ZONE_CHARS = 600
+NAME_WORD = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
 # htmldate's extensive search falls back to guesses such as the footer's copyright year.
 HTMLDATE_PARAMS = {"extensive_search": False, "original_date": True}
 # What libxml2 logs when it stops reading a document it finds too deep or too large.
@@ -298,7 +299,7 @@ def choose_authors(
     if page.authors:
         persons = clean_author_names(page.authors, not_authors=not_authors, declared=True)
         if persons:
-            return persons
+            return [full_name(name, visible, zone_text) for name in persons]
         # Only the publisher is declared: a person that the analytics tags name and the byline
         # prints is the story's author (the publisher's own markup credits itself by default).
         shown = squashed(zone_text)
@@ -328,6 +329,21 @@ def choose_authors(
     if guessed:
         return clean_author_names(guessed.split(";"), not_authors=not_authors)
     return []
+
+
+def full_name(name: str, visible: list[str], zone_text: str) -> str:
+    """A first name alone, as a CMS's display name declares it ("Todd"), is the full name the
+    byline prints ("By Todd Bates") or the author box under the headline begins with."""
+    if len(name.split()) != 1 or not (name[:1].isupper() and name[1:].islower()):
+        return name
+    for shown in visible:
+        words = shown.split()
+        if len(words) >= 2 and words[0].casefold() == name.casefold():
+            return shown
+    surname = re.search(rf"\b{re.escape(name)} ({NAME_WORD})", zone_text)
+    if surname and surname.group(1)[0].isupper():
+        return f"{name} {surname.group(1)}"
+    return name
 
 
 def byline_from_text_lines(lines: list[str], title: str | None) -> tuple[list[str], str | None]:

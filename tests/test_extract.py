@@ -195,6 +195,20 @@ def test_a_labelled_twitter_card_field_gives_the_author() -> None:
     assert extract_article(author_page(head), f"{BASE}/a.html").authors == ["Gregor Brandt"]
 
 
+def test_a_first_name_declared_alone_is_the_full_name_the_byline_prints() -> None:
+    head = '<meta name="author" content="Todd">'
+    byline = author_page(head, "<p class='byline'>By <span>Todd Bates</span></p>")
+    assert extract_article(byline, f"{BASE}/a.html").authors == ["Todd Bates"]
+    box = author_page(head, "<p class='author'>Todd Bates - engineer and cyclist</p>")
+    assert extract_article(box, f"{BASE}/a.html").authors == ["Todd Bates"]
+    # A lower-case word after the name is no surname.
+    prose = author_page(head, "<p class='author'>Todd rides the ferry to work</p>")
+    assert extract_article(prose, f"{BASE}/a.html").authors == ["Todd"]
+    # An agency's short name is not a first name.
+    agency = author_page('<meta name="author" content="AFP">', "<p>AFP Photo</p>")
+    assert extract_article(agency, f"{BASE}/a.html").authors == ["AFP"]
+
+
 def test_a_publisher_declared_as_author_yields_to_the_person_the_byline_shows() -> None:
     head = (
         '<meta property="og:site_name" content="Riverside Courier">'
