@@ -66,6 +66,7 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
+STAFF_LABEL = re.compile(r"\s+staff(?:\s+(?:writer|reporter))?$", re.IGNORECASE)
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
 ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
 DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
@@ -78,7 +79,9 @@ TRAILING_LABEL = re.compile(
     r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*$"
     # the picture's credit and the post's tags, next in a byline: "Jane Doe Foto: © GEPA"
     r"|(?:^|\s+)(?:(?:photo(?:graph)?s?|fotos?|bild(?:er)?|images?|tags?|schlagw(?:orte|örter)"
-    r"|kategorien?|categor(?:y|ies))\s*:|©).*$",
+    r"|kategorien?|categor(?:y|ies))\s*:|©).*$"
+    # a picture's credit without a colon: "Christian Seiler Illustration", "Olga Symbolbild"
+    r"|(?:^|\s+)(?:illustrations?|symbolbild|symbolfoto|archivbild|archivfoto)\b(?!\s*:).*$",
     re.IGNORECASE,
 )
 PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>")
@@ -584,6 +587,7 @@ def clean_author_names(
                 name = normalise_space(name.strip(" ,:-–—|/"))
                 if not ABBREVIATED_END.search(name):  # "Perry Bacon Jr." keeps its dot
                     name = name.rstrip(" .")
+                name = name_ending_capitalised(without_staff_label(name, excluded))
                 # A form's label or a CMS's default account ("Name", "admin") names nobody.
                 acceptable = not PLACEHOLDER_NAME.match(name) and (
                     looks_like_person_name(name) or (declared and looks_declared(name))
@@ -591,6 +595,31 @@ def clean_author_names(
                 if acceptable and _comparable(_without_domain(name)) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())
+
+
+def without_staff_label(name: str, site_names: set[str]) -> str:
+    """ "Adam Aaronson PhillyVoice Staff" -> "Adam Aaronson": the staff label, and the site's
+    name before it, follow the name."""
+    label = STAFF_LABEL.search(name)
+    if not label:
+        return name
+    words = name[: label.start()].split()
+    for start in range(2, len(words)):  # the longest run of words that names the site
+        if _comparable(_without_domain(" ".join(words[start:]))) in site_names:
+            words = words[:start]
+            break
+    return " ".join(words) if len(words) >= 2 else name
+
+
+def name_ending_capitalised(name: str) -> str:
+    """A name ends with a capitalised word: a short word in lower case after it is the byline
+    going on ("Miami Today on", "Matthieu Hy le" before the date). A name in lower case, as
+    a blog's account may write it, stays as it is."""
+    words = name.split()
+    last = words[-1] if len(words) > 1 else ""
+    if last.isalpha() and last.islower() and len(last) <= 3 and words[0][:1].isupper():
+        return " ".join(words[:-1])
+    return name
 
 
 def _without_domain(name: str) -> str:

@@ -190,6 +190,18 @@ def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
         (["Omar Haddad", "omar haddad"], ["Omar Haddad"]),
         (["https://example.com/staff/omar"], []),
         (["李明"], ["李明"]),
+        # The byline going on after the name: a short word in lower case, a picture's credit.
+        (
+            ["Marc Hy le", "Miami Herald on", "Olga Symbolbild imago"],
+            ["Marc Hy", "Miami Herald", "Olga"],
+        ),
+        (
+            ["Christian Seiler Illustration", "Hanns-Stiftung e.V"],
+            ["Christian Seiler", "Hanns-Stiftung e.V"],
+        ),
+        # A staff label, and the site's name before it.
+        (["Adam Aaronson Riverside Courier Staff"], ["Adam Aaronson"]),
+        (["Adam Aaronson Courier Staff Writer", "Adam Staff"], ["Adam Aaronson", "Adam Staff"]),
         # A name that ends abbreviated keeps its dot; a sentence's full stop goes.
         (
             ["By Perry Bacon Jr.", "Ann W.", "Lena Fischer."],
@@ -198,7 +210,12 @@ def test_a_short_opening_line_is_not_taken_for_a_menu() -> None:
     ],
 )
 def test_author_names_are_cleaned(raw: list[str], expected: list[str]) -> None:
-    assert clean_author_names(raw, not_authors=["The Riverside Courier"]) == expected
+    not_authors = ["The Riverside Courier", "Riverside Courier", "Courier"]
+    assert clean_author_names(raw, not_authors=not_authors) == expected
+
+
+def test_a_declared_account_in_lower_case_is_kept_as_written() -> None:
+    assert clean_author_names(["mika bo"], declared=True) == ["mika bo"]
 
 
 def test_a_byline_gives_names_and_the_date() -> None:
