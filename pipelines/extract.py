@@ -139,6 +139,12 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
     raw_text = trafilatura_text(tree, url)
     if not raw_text.strip():
         raw_text = text_from_script_data(tree, url)
+    if prose_word_count(raw_text) < min_words:
+        # A story in a layout trafilatura's balanced reading misses is often found when it
+        # reads for recall; only a page that would be given up is read again.
+        raw_text = max(
+            raw_text, trafilatura_text(tree, url, favor_recall=True), key=prose_word_count
+        )
     if not raw_text.strip():
         raise ExtractionError("no article text found on the page")
 
@@ -221,13 +227,14 @@ def text_from_script_data(tree: lxml_html.HtmlElement, url: str) -> str:
     return trafilatura_text(story, url)
 
 
-def trafilatura_text(tree: lxml_html.HtmlElement, url: str) -> str:
+def trafilatura_text(tree: lxml_html.HtmlElement, url: str, *, favor_recall: bool = False) -> str:
     """trafilatura's reading of the body, "" when it finds none. Its metadata is read
     elsewhere, field by field, where the page's own falls short (pipelines/fallback_metadata)."""
     with fallbacks_only_where_they_can_win(), python_prune_expressions():
         document = trafilatura.bare_extraction(
             tree,
             url=url,
+            favor_recall=favor_recall,
             include_comments=False,
             include_tables=True,
             include_images=False,

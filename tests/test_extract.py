@@ -138,6 +138,24 @@ def test_broken_html_still_yields_the_article() -> None:
     assert len(extraction.text.split()) > 100
 
 
+def test_a_story_inside_a_sidebar_left_open_is_read_before_the_page_is_given_up() -> None:
+    # The sidebar is never closed: the story ends up inside it, where a balanced reading
+    # discards it with the rest of the sidebar.
+    story = "".join(
+        f"<p>The ferry carried its first passengers across the river on Monday ({i}).</p>"
+        for i in range(8)
+    )
+    html = (
+        "<html><head><title>Ferry returns</title></head><body>"
+        "<header><div>Your daily paper for the river towns.</div></header>"
+        '<aside class="sidebar"><div id="nav_menu-2"><ul><li><a href="/a">Local</a></li></ul>'
+        f"<article><h1>Ferry returns</h1><div class='article-content'>{story}</div></article>"
+        "</body></html>"
+    )
+    text = extract_article(html, f"{BASE}/ferry.html").text
+    assert text.count("The ferry carried its first passengers") == 8
+
+
 def test_a_canonical_link_to_the_home_page_is_ignored() -> None:
     path = "news/2024/03/05/city-council-approves-budget.html"
     html = page(path).replace(
