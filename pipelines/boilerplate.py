@@ -153,15 +153,15 @@ def intl_date_line(line: str) -> bool:
 # multilingual labels after which teasers follow / after which only furniture follows
 TEASER_BLOCK_X = re.compile(
     rf"^(?:(?:read|see) (?:more|also|next)|also read|more on this(?: story)?|related(?: (?:stories|articles|posts|content))?"
-    rf"|recommended|{READ_ALSO}|das könnte (?:sie|dich) auch interessieren|auch interessant|ähnliche (?:beiträge|artikel)"
+    rf"|recommended|{READ_ALSO}|(?:das|diese?s?(?: \w+)?) könnten? (?:sie|dich|euch) auch interessieren|auch interessant|ähnliche (?:beiträge|artikel)"
     rf"|sur le même sujet|noticias relacionadas|artículos relacionados|articoli correlati|notícias relacionadas"
-    rf"|weitere (?:artikel|beiträge|nachrichten|themen|news)(?: \S+){{0,4}}|mehr (?:zum thema|dazu|aus \S+|von \S+)(?: \S+){{0,3}})\W*$",
+    rf"|weitere (?:\w+ )?\w*(?:artikel|beiträge|nachrichten|themen|news|tipps)(?: \S+){{0,4}}|mehr (?:zum thema|dazu|aus \S+|von \S+)(?: \S+){{0,3}})\W*$",
     IGNORE_CASE,
 )
 TAIL_X = re.compile(
     r"^(?:kommentare?(?: schreiben| verfassen)?|\d+ kommentare?|leserkommentare|commentaires?|comentarios?|commenti|komentarze"
-    r"|ähnliche (?:beiträge|artikel)|verwandte (?:artikel|themen)|das könnte (?:sie|dich) auch interessieren"
-    r"|weitere (?:artikel|beiträge|nachrichten|themen|news)(?: \S+){0,4}|mehr (?:zum thema|themen|aus \S+|von \S+)(?: \S+){0,3}"
+    r"|ähnliche (?:beiträge|artikel)|verwandte (?:artikel|themen)|(?:das|diese?s?(?: \w+)?) könnten? (?:sie|dich|euch) auch interessieren"
+    r"|weitere (?:\w+ )?\w*(?:artikel|beiträge|nachrichten|themen|news|tipps)(?: \S+){0,4}|mehr (?:zum thema|themen|aus \S+|von \S+)(?: \S+){0,3}"
     r"|schlagw[öo]rter|schlagworte|themen|teilen|artikel teilen|diesen artikel teilen|sur le même sujet|à lire aussi|lire aussi"
     r"|noticias relacionadas|artículos relacionados|te puede interesar|articoli correlati|leggi anche|notícias relacionadas|leia também"
     r"|veja também|zobacz (?:też|także)|czytaj (?:też|także)|polecane|gerelateerd|lees ook|läs också|relaterade artiklar|les også"

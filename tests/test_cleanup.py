@@ -350,12 +350,22 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("기사입력 : 2024-03-05 15:24", "date"),
         ("Auch interessant", "teaser label"),
         ("Related stories", "teaser label"),
+        ("Diese Artikel könnten euch auch interessieren:", "teaser label"),
+        ("Weitere aktuelle Themen aus der Region", "teaser label"),
+        ("Weitere Tourentipps in Schweden", "teaser label"),
     ],
 )
 def test_more_furniture_lines(line: str, rule: str) -> None:
     from pipelines.boilerplate import furniture_line_rule
 
     assert furniture_line_rule(line) == rule
+
+
+def test_a_sentence_that_opens_like_a_teaser_label_stays() -> None:
+    from pipelines.boilerplate import furniture_line_rule
+
+    line = "Weitere Themen der Sitzung waren der Fährplan und die neuen Preise für Pendler."
+    assert furniture_line_rule(line) is None
 
 
 def test_a_story_printed_twice_loses_its_second_copy_but_repeated_list_items_stay() -> None:
