@@ -126,6 +126,7 @@ MONTHS_INTL = (
 )
 DATE_WORDS_INTL = (
     r"uhr|um|am|stand|aktualisiert|veröffentlicht|erstellt|zuletzt|de|às|as|à|a las|le|el|il|del|publicado|publié|mis à jour|pubblicato"
+    r"|letzte änderung|geändert|last modified|last updated|dernière mise à jour|última actualización"
     r"|atualizado|actualizado|aggiornato|h|hs|hrs|mez|mesz|cet|cest|utc|gmt|기사입력|입력|수정|승인|등록"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
     r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|feira"
@@ -162,7 +163,7 @@ TAIL_X = re.compile(
     r"^(?:kommentare?(?: schreiben| verfassen)?|\d+ kommentare?|leserkommentare|commentaires?|comentarios?|commenti|komentarze"
     r"|ähnliche (?:beiträge|artikel)|verwandte (?:artikel|themen)|(?:das|diese?s?(?: \w+)?) könnten? (?:sie|dich|euch) auch interessieren"
     r"|weitere (?:\w+ )?\w*(?:artikel|beiträge|nachrichten|themen|news|tipps)(?: \S+){0,4}|mehr (?:zum thema|themen|aus \S+|von \S+)(?: \S+){0,3}"
-    r"|schlagw[öo]rter|schlagworte|themen|teilen|artikel teilen|diesen artikel teilen|sur le même sujet|à lire aussi|lire aussi"
+    r"|schlagw[öo]rter|schlagworte|themen|temas|teilen|artikel teilen|diesen artikel teilen|sur le même sujet|à lire aussi|lire aussi"
     r"|noticias relacionadas|artículos relacionados|te puede interesar|articoli correlati|leggi anche|notícias relacionadas|leia também"
     r"|veja também|zobacz (?:też|także)|czytaj (?:też|także)|polecane|gerelateerd|lees ook|läs också|relaterade artiklar|les også"
     r"|top-themen|meistgelesen|most shared|popular (?:stories|posts|now)|editor'?s picks|more (?:top )?stories|you may have missed)\W*$",
@@ -341,6 +342,18 @@ def teaser_label(line: str) -> bool:
     return len(line.split()) <= 10 and bool(TEASER_BLOCK_X2.match(line))
 
 
+# A picture gallery's controls, read as text: "Bild anzeigen", "Bild schließen", "2 von 17".
+GALLERY_CONTROL = re.compile(
+    r"^(?:(?:bild|foto|image|photo)\s+(?:anzeigen|schließen|vergrößern)"
+    r"|(?:show|close|enlarge)\s+(?:image|photo|picture)|\d+\s+(?:von|of|de|sur|di)\s+\d+)$",
+    IGNORE_CASE,
+)
+
+
+def gallery_control(line: str) -> bool:
+    return bool(GALLERY_CONTROL.match(line.strip()))
+
+
 FURNITURE_LINE_RULES = (
     ("teaser", teaser_line),
     ("source", source_line),
@@ -361,6 +374,7 @@ FURNITURE_LINE_RULES = (
     ("previous/next", prev_next),
     ("disclaimer", no_warranty),
     ("teaser label", teaser_label),
+    ("gallery control", gallery_control),
 )
 
 

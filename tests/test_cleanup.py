@@ -126,7 +126,8 @@ def test_prompts_are_recognised(line: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["Related Post", "Related Articles", "You may also like", "Comments", "Tags:"]
+    "line",
+    ["Related Post", "Related Articles", "You may also like", "Comments", "Tags:", "Temas"],
 )
 def test_tail_headings_are_recognised(line: str) -> None:
     assert is_tail_heading(line)
@@ -353,6 +354,10 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("Diese Artikel könnten euch auch interessieren:", "teaser label"),
         ("Weitere aktuelle Themen aus der Region", "teaser label"),
         ("Weitere Tourentipps in Schweden", "teaser label"),
+        ("Bild anzeigen", "gallery control"),
+        ("Close image", "gallery control"),
+        ("2 von 17", "gallery control"),
+        ("Letzte Änderung 14.02.2019", "date"),
     ],
 )
 def test_more_furniture_lines(line: str, rule: str) -> None:
@@ -366,6 +371,7 @@ def test_a_sentence_that_opens_like_a_teaser_label_stays() -> None:
 
     line = "Weitere Themen der Sitzung waren der Fährplan und die neuen Preise für Pendler."
     assert furniture_line_rule(line) is None
+    assert furniture_line_rule("2 von 17 Fähren fahren wieder.") is None
 
 
 def test_a_story_printed_twice_loses_its_second_copy_but_repeated_list_items_stay() -> None:
