@@ -66,6 +66,7 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
+LIST_NUMBER = re.compile(r"^\s*(\d{1,4})[.)]\s")
 STAFF_LABEL = re.compile(r"\s+staff(?:\s+(?:writer|reporter))?$", re.IGNORECASE)
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
 ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
@@ -321,9 +322,22 @@ def drop_menu_runs(lines: list[str], *, min_run: int = 3) -> list[str]:
     end = len(lines)
     while end > start and is_menu_item(lines[end - 1]):
         end -= 1
+    # A run that goes on numbering the list beside it ("97. ..." then "98. ...") is the list.
+    if 0 < start < len(lines) and continues_numbering(lines[start - 1], lines[start]):
+        start = 0
+    if start < end < len(lines) and continues_numbering(lines[end - 1], lines[end]):
+        end = len(lines)
     head = lines[:start] if start < min_run else []
     tail = lines[end:] if len(lines) - end < min_run else []
     return head + lines[start:end] + tail
+
+
+def continues_numbering(line: str, next_line: str) -> bool:
+    """ "97. Tim Owens" followed by "98. Joshua Todd": items of one numbered list."""
+    first, second = LIST_NUMBER.match(line), LIST_NUMBER.match(next_line)
+    if first is None or second is None:
+        return False
+    return int(second[1]) == int(first[1]) + 1
 
 
 def is_sentence(line: str) -> bool:

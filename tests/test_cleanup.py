@@ -534,3 +534,15 @@ def test_words_are_counted_with_cjk_characters_two_to_a_word(text: str, words: i
 )
 def test_a_bylines_next_field_run_into_the_name_is_cut(raw: str, names: list[str]) -> None:
     assert clean_author_names([raw]) == names
+
+
+def test_a_numbered_list_that_ends_the_text_is_no_menu() -> None:
+    items = [f"{rank}. {name}" for rank, name in enumerate(["Ann Lee", "Bo Chan", "Tom Hale"], 98)]
+    lines = [PARAGRAPH, "97. Tim “Ripper” Owens", *items]
+    assert drop_menu_runs(lines) == lines
+    # Numbers that do not go on from the list are a menu's.
+    menu = ["1. Home", "2. News", "3. Sport"]
+    assert drop_menu_runs([PARAGRAPH, "97. Tim “Ripper” Owens", *menu]) == lines[:2]
+    # The same at the top: a list that opens the text.
+    opening = ["1. Ann Lee", "2. Bo Chan", "3. Tom Hale", f"4. {PARAGRAPH}"]
+    assert drop_menu_runs(opening) == opening
