@@ -16,16 +16,20 @@ def title_of(head: str, body: str = "", url: str = URL) -> str | None:
     return choose_title(tree, read_page_metadata(tree), url)
 
 
+def json_ld(headline: str) -> str:
+    return (
+        '<script type="application/ld+json">'
+        f'{{"@type": "NewsArticle", "headline": "{headline}"}}</script>'
+    )
+
+
 def test_the_h1_is_the_headline_when_it_agrees_with_the_title_tag() -> None:
     head = "<title>Ferry returns to the river | Riverside Courier</title>"
     assert title_of(head, "<h1>Ferry returns to the river</h1>") == "Ferry returns to the river"
 
 
 def test_html_entities_are_decoded_even_when_escaped_twice() -> None:
-    head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "headline": "Mayor&amp;#8217;s ferry plan"}</script>'
-    )
+    head = json_ld("Mayor&amp;#8217;s ferry plan")
     assert title_of(head, "<h1>Mayor’s ferry plan</h1>") == "Mayor’s ferry plan"
 
 
@@ -82,10 +86,7 @@ def test_a_social_headline_unlike_the_h1_and_title_tag_wins() -> None:
 
 
 def test_json_ld_headline_comes_before_the_h1_when_nothing_else_decides() -> None:
-    head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "headline": "Ferry returns after five years"}</script>'
-    )
+    head = json_ld("Ferry returns after five years")
     assert (
         title_of(head, "<h1>Ferry returns</h1><h1>Weather</h1>") == "Ferry returns after five years"
     )
@@ -133,9 +134,7 @@ def test_a_screen_reader_separator_joins_kicker_and_headline() -> None:
 def test_a_social_headline_does_not_override_metadata_over_an_unrelated_h1() -> None:
     # A live page: the <h1> is the latest entry, which no metadata names.
     head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "headline": "River floods: news and updates"}</script>'
-        "<title>River floods: news and updates</title>"
+        json_ld("River floods: news and updates") + "<title>River floods: news and updates</title>"
         '<meta property="og:title" content="River floods: the latest news and updates">'
     )
     body = "<h1>Water level at the old bridge falls below the warning mark</h1>"
@@ -144,9 +143,8 @@ def test_a_social_headline_does_not_override_metadata_over_an_unrelated_h1() -> 
 
 def test_the_printed_headline_wins_when_social_and_search_disagree_two_to_two() -> None:
     head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "headline": "Ferry service resumes on the river in May"}</script>'
-        "<title>Ferry service resumes on the river in May</title>"
+        json_ld("Ferry service resumes on the river in May")
+        + "<title>Ferry service resumes on the river in May</title>"
         '<meta property="og:title" content="The ferry is back after five years">'
     )
     body = "<h1>The ferry is back after five years</h1>"
@@ -185,9 +183,7 @@ def test_a_social_headline_with_a_piped_prefix_is_the_printed_headline(prefix: s
 def test_quotes_are_spelled_as_json_ld_spells_them() -> None:
     # The words come from the social headline; the spelling from the article's record.
     head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        ' "headline": "„Unworkable“: senator rejects the ferry plan"}</script>'
-        '<meta property="og:title"'
+        json_ld("„Unworkable“: senator rejects the ferry plan") + '<meta property="og:title"'
         ' content="&quot;Unworkable&quot;: senator rejects the ferry plan">'
         "<title>Senator says the ferry plan cannot work | Riverside Courier</title>"
     )
@@ -199,9 +195,7 @@ def test_typed_quotes_that_og_title_and_the_title_tag_agree_on_are_kept() -> Non
     typed = "Ferry adds a 'night' service"
     dressed = "Ferry adds a ‘night’ service"
     head = (
-        '<script type="application/ld+json">{"@type": "NewsArticle",'
-        f' "headline": "{dressed}"}}</script>'
-        f'<meta property="og:title" content="{typed}">'
+        json_ld(dressed) + f'<meta property="og:title" content="{typed}">'
         f"<title>{typed} | Riverside Courier</title>"
     )
     body = f"<h1>{dressed}</h1>"
