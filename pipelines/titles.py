@@ -11,7 +11,7 @@ the metadata (a kicker in its own <span> is left out when the metadata leaves it
 og:title that differs from both <title> and an <h1> the metadata confirms is a headline
 written on purpose for sharing, and wins. When JSON-LD and <title> say one thing and the <h1>
 and og:title another, the printed headline wins; otherwise JSON-LD > h1 > meta headline >
-og:title > <title>. The headline's words chosen, its quotes are spelled as JSON-LD spells
+og:title > <title>. Once the words are chosen, their quotes are spelled as JSON-LD spells
 them, or as og:title and <title> both do when they agree against it. No rule names a site.
 """
 
@@ -198,7 +198,7 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
         ):
             title = join(0, len(parts) - 1)
         elif is_site(parts[0], names) or (
-            is_section(parts[0], sections) and ":" not in seps[0]
+            is_section(parts[0], sections) and not re.search("[:：]", seps[0])
         ):  # "Site - Headline", "Speeches / Headline"; a kicker before a colon is the headline's
             title = join(1, len(parts))
         else:
