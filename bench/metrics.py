@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 Counts = tuple[float, float, float]
@@ -79,13 +80,22 @@ def published_days(published_at: str | None, published_raw: str | None) -> set[s
         return set()
     days = {published_at[:10]}
     if published_raw:
-        try:
-            local = datetime.fromisoformat(published_raw.strip().replace("Z", "+00:00"))
-        except ValueError:
-            return days
-        if local.tzinfo is not None:
+        local = _with_offset(published_raw.strip())
+        if local is not None and local.tzinfo is not None:
             days.add(local.date().isoformat())
     return days
+
+
+def _with_offset(raw: str) -> datetime | None:
+    """An ISO 8601 or RFC 822 date ("Sat, 19 Oct 2019 00:04:00 +0200"), or None."""
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def day_within(expected: str, days: set[str], margin: int) -> bool:

@@ -31,6 +31,10 @@ from pipelines.workers import PagePool, WorkerFailed, pool_for
 logger = logging.getLogger(__name__)
 
 # Structured data beats what a feed said, which beats the visible byline, which beats a guess.
+# An explicit offset from UTC other than zero, at the end of a date: "+02:00", "-0500".
+LOCAL_OFFSET = re.compile(
+    r"\d:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:GMT|UTC)?[+-](?!00:?00)\d{2}:?\d{2}\s*$"
+)
 SOURCE_RANK = {"jsonld": 0, "meta": 1, "feed": 2, "sitemap": 2, "byline": 3, "htmldate": 4}
 DATETIME_SLACK = timedelta(hours=1)
 # When a site's time zone is unknown, its "today" may already be tomorrow in UTC, up to UTC+14.
@@ -160,13 +164,29 @@ def choose_date(
         if confirmed:
             return confirmed[0], reasons
     if structured:
-        return structured[0], reasons
+        return with_local_offset(structured[0], structured), reasons
     found: list[ChosenDate] = []
     for visible in usable(c for c in ranked if c.source not in STRUCTURED_SOURCES):
         found.append(visible)
         if not _unconfirmed_new_year(visible, found):
             return visible, reasons
     return None, reasons
+
+
+def with_local_offset(chosen: ChosenDate, same_page: list[ChosenDate]) -> ChosenDate:
+    """The chosen instant as the page writes it in its own time zone, when another of its
+    structured dates gives the same instant with an offset ("2019-10-18T22:04:00Z" and
+    "Sat, 19 Oct 2019 00:04:00 +0200"): the raw date then shows the publisher's local day."""
+    if LOCAL_OFFSET.search(chosen.raw):
+        return chosen
+    return next(
+        (
+            other
+            for other in same_page
+            if other.value == chosen.value and LOCAL_OFFSET.search(other.raw)
+        ),
+        chosen,
+    )
 
 
 def numeric_date_order(raw: str, language_tag: str | None, *, visible: bool) -> str | None:

@@ -56,3 +56,6 @@ def test_days_count_in_utc_and_in_the_pages_own_offset() -> None:
     assert day_within("2024-05-04", days, 1)
     assert not day_within("2024-05-05", days, 1)
     assert published_days(None, None) == set()
+    rfc822 = published_days("2019-10-18T22:04:00Z", "Sat, 19 Oct 2019 00:04:00 +0200")
+    assert rfc822 == {"2019-10-18", "2019-10-19"}
+    assert published_days("2019-10-18T22:04:00Z", "18 October 2019") == {"2019-10-18"}

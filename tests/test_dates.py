@@ -154,6 +154,19 @@ def test_disagreeing_structured_dates_are_settled_by_the_byline() -> None:
     assert (chosen.value, chosen.source) == ("2024-03-05T10:00:00Z", "meta")
 
 
+def test_the_chosen_instant_keeps_the_offset_another_structured_date_gives_it() -> None:
+    utc = DateCandidate("2024-03-09T23:04:00Z", "jsonld")
+    local = DateCandidate("Sun, 10 Mar 2024 00:04:00 +0100", "meta")
+    chosen, _ = choose_date([utc, local], fetched_at=FETCHED)
+    assert chosen is not None
+    assert (chosen.value, chosen.raw) == ("2024-03-09T23:04:00Z", local.raw)
+    # Another instant is another date: the most trusted one stays as it is written.
+    later = DateCandidate("Sun, 10 Mar 2024 09:00:00 +0100", "meta")
+    chosen, _ = choose_date([utc, later], fetched_at=FETCHED)
+    assert chosen is not None
+    assert chosen.raw == utc.raw
+
+
 def test_htmldates_new_year_needs_confirmation() -> None:
     alone, _ = choose_date([DateCandidate("2024-01-01", "htmldate")], fetched_at=FETCHED)
     assert alone is None
