@@ -66,7 +66,6 @@ ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
-LIST_NUMBER = re.compile(r"^\s*(\d{1,4})[.)]\s")
 STAFF_LABEL = re.compile(r"\s+staff(?:\s+(?:writer|reporter))?$", re.IGNORECASE)
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
 ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
@@ -146,6 +145,8 @@ TAIL_PROSE_SHARE = 0.35
 CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 PROSE_ENDINGS = (".", "!", "?", '"', "”", "“", "»", "«", "。", "！", "？", "」", "…")
 SENTENCE_ENDINGS = (*PROSE_ENDINGS, ":")  # "He said:" introduces a quote on the next line
+# The number of a numbered list's item: "97. Tim Owens".
+LIST_NUMBER = re.compile(r"^\s*(\d{1,4})[.)]\s")
 # Short lines repeat legitimately (product names, list items, "Watch:"); a long repeated
 # paragraph is a pull quote or a teaser printed twice.
 DUPLICATE_MIN_WORDS = 8
