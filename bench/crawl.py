@@ -252,14 +252,18 @@ def sites_file_text(base: str) -> str:
     )
 
 
+def write_sites_file(folder: Path, base: str) -> Path:
+    sites_file = folder / "sites.toml"
+    sites_file.write_text(sites_file_text(base), encoding="utf-8")
+    return sites_file
+
+
 def crawl_command(
     folder: Path, base: str, extra: dict[str, str], *, profile_to: Path | None = None
 ) -> list[str]:
-    sites_file = folder / "sites.toml"
-    sites_file.write_text(sites_file_text(base), encoding="utf-8")
     settings = {
         **BENCH_SETTINGS,
-        "ARCHIVE_SITES": str(sites_file),
+        "ARCHIVE_SITES": str(write_sites_file(folder, base)),
         "ARCHIVE_DB": str(folder / "archive.db"),
         **extra,
     }
@@ -284,7 +288,14 @@ def run_fetch_only(site: GeneratedSite, folder: Path) -> Run:
         "fetch_only",
         "-a",
         f"sitemap={site.base}/sitemap_index.xml",
-        *settings_arguments({**BENCH_SETTINGS, "SPIDER_MODULES": "bench.fetch_spider"}),
+        *settings_arguments(
+            {
+                **BENCH_SETTINGS,
+                "SPIDER_MODULES": "bench.fetch_spider",
+                # The same sites file as the crawl's: its hosts are the ones the resolver allows.
+                "ARCHIVE_SITES": str(write_sites_file(folder, site.base)),
+            }
+        ),
     ]
     log_path = folder / "fetch-only.log"
     sampled = run_sampled(command, log_path)

@@ -63,6 +63,9 @@ class PageFailure:
     site: str | None
     stage: str
     reason: str
+    # An article page (as opposed to a feed, sitemap, listing page or robots.txt): the
+    # archive remembers its outcome in seen_urls, so that the next run knows it was tried.
+    article: bool = True
 
 
 @dataclass

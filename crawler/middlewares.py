@@ -1,30 +1,124 @@
-"""Downloader middlewares that make Scrapy's silent decisions visible in the archive."""
+"""Downloader middlewares: the site boundary applied to every request, and Scrapy's silent
+decisions made visible in the archive."""
 
 from __future__ import annotations
 
-from typing import Self
-from urllib.parse import urljoin
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, NoReturn, Self
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 from w3lib.url import canonicalize_url
 
+from crawler.boundary import UNSAFE_CHARACTERS, Refusal, Refused, url_refusal
+from crawler.items import PageFailure
+from crawler.resolver import GuardedResolver
+from crawler.sites import Site, host_in_domains
+
+logger = logging.getLogger(__name__)
+
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
-class OffsiteRedirectError(IgnoreRequest):
-    """A page redirected to a host outside its site's domains."""
+class FetchRefused(IgnoreRequest):
+    """A request outside its site's boundary (crawler/boundary.py), refused before download."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
 
 
-class OffsiteRedirects:
-    """Fail a request whose redirect leaves its site's domains, with the target as the reason.
+# Sent with `failure` (a PageFailure) for every refused request; the store stage records it,
+# since requests Scrapy makes itself (robots.txt) have no errback to report through.
+request_refused = object()
 
-    Scrapy's offsite filter drops such a redirect silently when it is scheduled, so the page
-    would vanish without a `failures` row. Installed before RedirectMiddleware sees the
-    response (a higher number in DOWNLOADER_MIDDLEWARES).
+
+def site_for_request(request: Request, sites: Sequence[Site]) -> Site | None:
+    """The site a request belongs to: named in its meta by the spider, or, for the requests
+    Scrapy makes itself (robots.txt), the site whose domains hold the URL it started from."""
+    name = request.meta.get("site")
+    if name is not None:
+        return next((site for site in sites if site.name == name), None)
+    host = urlsplit(origin_url(request)).hostname or ""
+    return next((site for site in sites if host_in_domains(host, site.domains)), None)
+
+
+def origin_url(request: Request) -> str:
+    """The URL the page is known by: the article's, or the first of a redirect chain."""
+    return request.meta.get("lead_url") or request.meta.get("redirect_urls", [request.url])[0]
+
+
+def refuse(crawler: Crawler, request: Request, refusal: Refusal, site: Site | None) -> NoReturn:
+    """Count and record a refusal as a failures row (stage fetch), then refuse the request."""
+    assert crawler.stats is not None
+    crawler.stats.inc_value(f"boundary/refused/{refusal.kind.name.lower()}")
+    if origin_url(request) == refusal.url:
+        reason = f"refused: {refusal.why}"
+    else:
+        reason = f"redirected to {refusal}"
+    failure = PageFailure(
+        url=origin_url(request),
+        site=site.name if site else None,
+        stage="fetch",
+        reason=reason,
+        article="lead_url" in request.meta,
+    )
+    logger.warning("Not fetched: %s", reason)
+    crawler.signals.send_catch_log(signal=request_refused, failure=failure)
+    raise FetchRefused(refusal)
+
+
+class FetchGuard:
+    """Refuse every request the news spider's crawl would download outside its site's
+    boundary: start URLs, feeds, sitemaps, listing pages, articles, retries, each redirect hop
+    and robots.txt all pass here, as Scrapy will request them (request.url is w3lib's
+    normalisation of what we were given).
+
+    First among the downloader middlewares, so that nothing, robots.txt included, is fetched
+    for a request that is refused. Scrapy's own offsite filter is off (settings): it lets
+    retries and redirects through (dont_filter) and drops the rest without a trace.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        sites = getattr(self.crawler.spider, "sites", None)
+        if sites is None:
+            return  # not the news spider (the benchmark's fetch-only spider): nothing to guard
+        site = site_for_request(request, sites)
+        refusal: Refusal | None
+        if site is None:
+            host = urlsplit(request.url).hostname or ""
+            refusal = Refusal(
+                Refused.OUTSIDE_DOMAINS,
+                request.url,
+                host,
+                f"the host {host} is not among the domains of any site being crawled",
+            )
+        else:
+            refusal = url_refusal(request.url, site)
+        if refusal is not None:
+            refuse(self.crawler, request, refusal, site)
+
+
+class RedirectAndAddressGuard:
+    """What FetchGuard cannot see before a download: a redirect whose Location holds a
+    backslash or a control character (w3lib turns `http://a\\.b/` into `http://a/.b/`, a
+    different host than a browser-minded reader sees), and a host refused by the resolver
+    at connection time (crawler/resolver.py), which Twisted reports only as "Couldn't find
+    the hostname". Placed before RedirectMiddleware sees responses and before
+    RetryMiddleware sees errors, so that neither is retried.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -38,14 +132,35 @@ class OffsiteRedirects:
         location = response.headers.get(b"Location")
         if response.status not in REDIRECT_STATUSES or not location:
             return response
-        target = urljoin(request.url, location.decode("latin-1"))
-        site_of = getattr(self.crawler.spider, "site_of", None)
-        if site_of is None or "site" not in request.meta:
-            return response
-        if not site_of(request).allows_url(target):
-            self.crawler.stats.inc_value("offsite/redirects_refused")
-            raise OffsiteRedirectError(f"redirected outside the site's domains, to {target}")
+        target = location.decode("latin-1")
+        if any(character < " " or character in "\\\x7f" for character in target.strip()):
+            refusal = Refusal(
+                Refused.UNSAFE_CHARACTER,
+                target,
+                urlsplit(request.url).hostname or "",
+                UNSAFE_CHARACTERS,
+            )
+            refuse(self.crawler, request, refusal, self.site(request))
         return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if not isinstance(exception, CannotResolveHostError):
+            return
+        resolver = getattr(reactor_module(), "resolver", None)
+        host = (urlsplit(request.url).hostname or "").rstrip(".")
+        refusal = resolver.refusals.get(host) if isinstance(resolver, GuardedResolver) else None
+        if refusal is not None:
+            refusal = replace(refusal, url=request.url)
+            refuse(self.crawler, request, refusal, self.site(request))
+
+    def site(self, request: Request) -> Site | None:
+        return site_for_request(request, getattr(self.crawler.spider, "sites", []))
+
+
+def reactor_module() -> Any:
+    from twisted.internet import reactor
+
+    return reactor
 
 
 class RedirectLoopError(IgnoreRequest):
@@ -64,7 +179,7 @@ class RedirectLoops:
 
     Scrapy's duplicate filter drops the redirect back to a URL it has already scheduled, so
     the page would vanish without a `failures` row (scrapy/scrapy#1225). Installed, like
-    OffsiteRedirects, before RedirectMiddleware sees the response.
+    RedirectAndAddressGuard, before RedirectMiddleware sees the response.
     """
 
     def __init__(self, crawler: Crawler) -> None:

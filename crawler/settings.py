@@ -35,14 +35,22 @@ ARCHIVE_COMMIT_EVERY = 100
 ARCHIVE_COMMIT_SECONDS = 2.0
 
 DOWNLOADER_MIDDLEWARES = {
-    # Before RedirectMiddleware (600) sees the response: see crawler/middlewares.py.
-    "crawler.middlewares.OffsiteRedirects": 650,
+    # Every request is checked against its site's boundary before anything else runs (not
+    # even robots.txt is fetched for a refused one): see crawler/boundary.py.
+    "crawler.middlewares.FetchGuard": 10,
+    # Replaced by FetchGuard: it lets retries and redirects through, and drops without a trace.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # Before RedirectMiddleware (600) sees the response and RetryMiddleware (550) the error.
+    "crawler.middlewares.RedirectAndAddressGuard": 650,
     "crawler.middlewares.RedirectLoops": 640,
     # After HttpCompressionMiddleware (590) has decompressed the body.
     "crawler.middlewares.FalseCharsetClaims": 100,
 }
 # Only web pages: a feed, sitemap or redirect naming file:, data:, s3: or ftp: is never fetched.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+# Host names are resolved by Scrapy's caching resolver, which here refuses an address inside
+# the local network for a host the sites file does not list (crawler/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractStage": 100,

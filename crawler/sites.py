@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,12 +49,31 @@ class Site:
     language: str | None = None
     timezone: str | None = None
 
-    def allows_url(self, url: str) -> bool:
-        """True for an http(s) URL on one of the site's domains or their subdomains."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return False
-        return host_in_domains(parts.hostname or "", self.domains)
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The URLs the user configured: feeds, sitemaps and start pages."""
+        return (*self.feeds, *self.sitemaps, *self.start_urls)
+
+    @cached_property
+    def ports(self) -> frozenset[int]:
+        """The ports the crawler may connect to: those of the configured URLs, 80 and 443."""
+        return frozenset({80, 443, *(url_port(url) for url in self.urls)})
+
+    @cached_property
+    def listed_hosts(self) -> frozenset[str]:
+        """The hosts the user named, exactly: the domains and the hosts of the URLs. Only these
+        may resolve to an address inside the local network (an intranet, a test site)."""
+        hosts = (urlsplit(url).hostname or "" for url in self.urls)
+        return frozenset({*self.domains, *(host.rstrip(".") for host in hosts if host)})
+
+
+def url_port(url: str) -> int:
+    parts = urlsplit(url)
+    return parts.port or default_port(parts.scheme)
+
+
+def default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
 
 
 def host_in_domains(host: str, domains: Iterable[str]) -> bool:
@@ -155,12 +175,21 @@ def _url_list(table: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]
         raise SitesConfigError(f'{where}: {key!r} must be a list of URLs, like ["https://..."]')
     for url in value:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if parts.scheme not in ("http", "https") or not parts.hostname or not _has_port(url):
             raise SitesConfigError(
                 f"{where}: {key!r} has {url!r}, which is not an http(s) URL; "
                 f'write it in full, like "https://example.com/feed.xml"'
             )
     return tuple(dict.fromkeys(value))
+
+
+def _has_port(url: str) -> bool:
+    """False for a URL whose port is not a number (urlsplit raises on reading it)."""
+    try:
+        url_port(url)
+    except ValueError:
+        return False
+    return True
 
 
 def _domains(

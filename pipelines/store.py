@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from twisted.internet import task
 
 from crawler.items import Article, PageFailure, PageNotModified
+from crawler.middlewares import request_refused
 from pipelines.archive import (
     SITE_COUNTS,
     ArchiveUnavailable,
@@ -127,6 +128,7 @@ class StoreStage:
         )
         crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(stage.item_error, signal=signals.item_error)
+        crawler.signals.connect(stage.request_refused, signal=request_refused)
         crawler.signals.connect(stage.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
         return stage
@@ -184,6 +186,11 @@ class StoreStage:
             reason = f"internal error: {type(error).__name__}: {error}"
             self._record(PageFailure(item.url, item.site, "pipeline", reason))
 
+    def request_refused(self, failure: PageFailure) -> None:
+        """A request outside its site's boundary (crawler/middlewares.py FetchGuard)."""
+        if not self.full:
+            self._record(failure)
+
     def flush(self) -> None:
         """Commit the open batch, if any."""
         if self.db is not None and self.db.conn.in_transaction:
@@ -219,8 +226,7 @@ class StoreStage:
         def write(db: Database) -> None:
             at = utc_now()
             record_failure(db, failure, at=at, crawl_id=self.crawl_id)
-            # Pages that failed after discovery are articles we tried: the next run knows.
-            if failure.stage != "discover":
+            if failure.article:
                 status = f"failed: {failure.stage}: {failure.reason}"
                 mark_seen(db, failure.url, failure.site, status, at)
 

@@ -10,7 +10,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import Lead
 from crawler.items import DateCandidate
-from crawler.middlewares import OffsiteRedirectError
+from crawler.middlewares import RedirectLoopError
 from crawler.sites import Site
 from crawler.spiders.news import NewsSpider, describe_failure, merge_lead, unusable_page
 
@@ -38,8 +38,8 @@ def test_failures_are_described_for_people() -> None:
     request = Request(URL)
     response = Response(URL, status=503, request=request)
     assert describe_failure(Failure(HttpError(response, "Ignoring"))) == "HTTP 503"
-    offsite = OffsiteRedirectError("redirected outside the site's domains, to https://b.org/")
-    assert describe_failure(Failure(offsite)) == offsite.args[0]
+    loop = RedirectLoopError("redirect loop: https://ex.com/a -> https://ex.com/a")
+    assert describe_failure(Failure(loop)) == loop.args[0]
     assert describe_failure(Failure(ConnectionRefusedError("refused"))).startswith(
         "ConnectionRefusedError: refused"
     )

@@ -33,6 +33,7 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from crawler.boundary import as_requested, url_refusal
 from crawler.discovery import (
     DiscoveryError,
     Lead,
@@ -43,6 +44,7 @@ from crawler.discovery import (
 )
 from crawler.incremental import conditional_headers, fetch_reason
 from crawler.items import Article, PageFailure, PageNotModified
+from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
 from pipelines.archive import SeenUrl, read_seen_urls
@@ -60,7 +62,6 @@ class NewsSpider(Spider):
         super().__init__(*args, **kwargs)
         self.site_names = site
         self.sites: list[Site] = []
-        self.allowed_domains: list[str] = []
         # What feeds and sitemaps said about each article not yet fetched, merged over all
         # the routes that found it, so the hints do not depend on which route came first.
         self.leads: dict[str, Lead] = {}
@@ -85,7 +86,6 @@ class NewsSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.sites = select_sites(load_sites(settings["ARCHIVE_SITES"]), spider.site_names)
-        spider.allowed_domains = sorted({d for site in spider.sites for d in site.domains})
         spider.listing_depth = settings.getint("ARCHIVE_LISTING_DEPTH")
         spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
@@ -135,10 +135,14 @@ class NewsSpider(Spider):
             if canonicalise_url(url) == canonicalise_url(response.url):
                 self.crawler.stats.inc_value("discover/sitemap_refers_to_itself")
                 continue
-            if site.allows_url(url):
-                yield Request(
-                    url, self.parse_sitemap, errback=self.discovery_failed, meta={"site": site.name}
-                )
+            refusal = url_refusal(as_requested(url), site)
+            if refusal is not None:
+                self.crawler.stats.inc_value("discover/outside_site")
+                yield self.failure(url, site, "discover", f"sitemap index lists {refusal}")
+                continue
+            yield Request(
+                url, self.parse_sitemap, errback=self.discovery_failed, meta={"site": site.name}
+            )
         self.crawler.stats.inc_value("discover/sitemap_entries", len(document.leads))
         for lead in document.leads:
             if site.article_pattern is None or site.article_pattern.search(lead.url):
@@ -152,8 +156,8 @@ class NewsSpider(Spider):
         links = LinkExtractor(unique=True).extract_links(response)
         for link in links:
             url = canonicalise_url(link.url)
-            if not site.allows_url(url):
-                continue
+            if url_refusal(as_requested(url), site) is not None:
+                continue  # a page links to other sites all the time: not worth a row
             if self.is_article(site, url):
                 yield from self.follow_lead(site, Lead(url=url), source="link")
             elif depth < self.listing_depth and is_page_url(url):
@@ -170,11 +174,10 @@ class NewsSpider(Spider):
             # javascript:, mailto:, file:, data: ... are no pages: never requested.
             self.crawler.stats.inc_value("discover/not_web_links")
             return
-        if not site.allows_url(url):
-            self.crawler.stats.inc_value("discover/outside_domains")
-            yield self.failure(
-                url, site, "discover", f"{source} links outside the site's domains {site.domains}"
-            )
+        refusal = url_refusal(as_requested(url), site)
+        if refusal is not None:
+            self.crawler.stats.inc_value("discover/outside_site")
+            yield self.failure(refusal.shown_url, site, "discover", f"{source} links to {refusal}")
             return
         self.crawler.stats.inc_value(f"discover/leads_from/{source}")
         if url in self.pending:
@@ -307,11 +310,13 @@ class NewsSpider(Spider):
         self.take_lead(failure.request)  # type: ignore[attr-defined]
         if isinstance(failure.value, HttpError):
             self.count(self.site_of(failure.request), "fetched")  # type: ignore[attr-defined]
-        yield self.request_failure(failure, "fetch")
+        if not isinstance(failure.value, FetchRefused):  # the guard recorded it already
+            yield self.request_failure(failure, "fetch")
         yield from self.hand_over()
 
     def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
-        yield self.request_failure(failure, "discover")
+        if not isinstance(failure.value, FetchRefused):  # the guard recorded it already
+            yield self.request_failure(failure, "discover")
 
     def request_failure(self, failure: Failure, stage: str) -> PageFailure:
         request = failure.request  # type: ignore[attr-defined]
@@ -321,7 +326,9 @@ class NewsSpider(Spider):
 
     def failure(self, url: str, site: Site, stage: str, reason: str) -> PageFailure:
         self.logger.info("Not archived: %s (%s: %s)", url, stage, reason)
-        return PageFailure(url=url, site=site.name, stage=stage, reason=reason)
+        return PageFailure(
+            url=url, site=site.name, stage=stage, reason=reason, article=stage != "discover"
+        )
 
     def site_of(self, request: Request | None) -> Site:
         name = request.meta.get("site") if request is not None else None
