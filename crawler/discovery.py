@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
+from scrapy.utils.gz import gunzip
 
 from crawler.items import DateCandidate
 
@@ -29,6 +31,8 @@ NAVIGATION_SEGMENTS = re.compile(
 )
 DATE_PATH = re.compile(r"/(?:19|20)\d{2}/(?:0?[1-9]|1[0-2])(?:/|-)")
 LONG_ID = re.compile(r"\d{5,}")
+# The sitemap protocol's limit on a file's entries; search engines ignore the rest too.
+SITEMAP_MAX_ENTRIES = 50_000
 
 
 class DiscoveryError(ValueError):
@@ -52,6 +56,8 @@ class SitemapDocument:
     kind: str  # "sitemapindex" or "urlset"
     sitemaps: list[str] = field(default_factory=list)
     leads: list[Lead] = field(default_factory=list)
+    # Entries past SITEMAP_MAX_ENTRIES, not read.
+    ignored: int = 0
 
 
 def read_feed(body: bytes, url: str) -> list[Lead]:
@@ -98,6 +104,20 @@ def feed_problem(parsed: feedparser.FeedParserDict) -> str | None:
     return str(problem) if problem else None
 
 
+def read_sitemap_file(body: bytes, max_size: int) -> SitemapDocument:
+    """A sitemap as downloaded, plain or gzip-compressed (decompressed up to `max_size`)."""
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=max_size)
+        except ValueError:  # what Scrapy's gunzip raises past max_size
+            raise DiscoveryError(
+                f"too large: more than ARCHIVE_SITEMAP_MAXSIZE ({max_size} bytes) once decompressed"
+            ) from None
+        except (OSError, EOFError, zlib.error) as error:
+            raise DiscoveryError(f"not readable gzip: {error}") from None
+    return read_sitemap(body)
+
+
 def read_sitemap(body: bytes) -> SitemapDocument:
     """A sitemap index (child sitemaps) or a urlset (leads, with Google News fields as hints)."""
     parser = etree.XMLParser(
@@ -120,6 +140,9 @@ def read_sitemap(body: bytes) -> SitemapDocument:
     for element in root:
         loc = _child_text(element, "loc")
         if not loc:
+            continue
+        if len(document.sitemaps) + len(document.leads) >= SITEMAP_MAX_ENTRIES:
+            document.ignored += 1
             continue
         if kind == "sitemapindex":
             document.sitemaps.append(loc)

@@ -41,12 +41,16 @@ request_refused = object()
 
 def site_for_request(request: Request, sites: Sequence[Site]) -> Site | None:
     """The site a request belongs to: named in its meta by the spider, or, for the requests
-    Scrapy makes itself (robots.txt), the site whose domains hold the URL it started from."""
+    Scrapy makes itself (robots.txt), a site whose boundary holds the URL it started from
+    (several sites may share a host, on different ports), else one on its host."""
     name = request.meta.get("site")
     if name is not None:
         return next((site for site in sites if site.name == name), None)
-    host = urlsplit(origin_url(request)).hostname or ""
-    return next((site for site in sites if host_in_domains(host, site.domains)), None)
+    origin = origin_url(request)
+    inside = (site for site in sites if url_refusal(origin, site) is None)
+    host = urlsplit(origin).hostname or ""
+    on_host = (site for site in sites if host_in_domains(host, site.domains))
+    return next(inside, None) or next(on_host, None)
 
 
 def origin_url(request: Request) -> str:

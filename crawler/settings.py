@@ -33,6 +33,17 @@ ARCHIVE_WORKER_MAX_TASKS = 2000
 # The archive commits a batch of writes every so many items or seconds, and on close.
 ARCHIVE_COMMIT_EVERY = 100
 ARCHIVE_COMMIT_SECONDS = 2.0
+# What one site may make a run download and hold. Feeds and sitemaps have size limits of
+# their own (bytes; a sitemap's once decompressed: 50 MB is the sitemap protocol's limit) and
+# are parsed in the worker processes; sitemap indexes are followed so many levels deep, and so
+# many sitemaps per site; a site's article and listing URLs are counted up to a limit, so that
+# a site generating endless links or sitemaps cannot fill the crawl's memory. Reaching a
+# limit leaves a failures row.
+ARCHIVE_FEED_MAXSIZE = 10 * 1024 * 1024
+ARCHIVE_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+ARCHIVE_SITEMAP_DEPTH = 3
+ARCHIVE_SITEMAPS_PER_SITE = 1000
+ARCHIVE_URLS_PER_SITE = 500_000
 
 DOWNLOADER_MIDDLEWARES = {
     # Every request is checked against its site's boundary before anything else runs (not

@@ -27,9 +27,15 @@ from scrapy.crawler import Crawler
 logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
-# What the workers run, imported (and run once, pipelines/warmup.py) in the fork server
+# What the workers run (the extract and dates stages, and the spider's feed and sitemap
+# parsing), imported (and the stages run once, pipelines/warmup.py) in the fork server
 # rather than in every worker.
-PRELOADED_MODULES = ("pipelines.extract", "pipelines.dates", "pipelines.warmup")
+PRELOADED_MODULES = (
+    "pipelines.extract",
+    "pipelines.dates",
+    "pipelines.warmup",
+    "crawler.discovery",
+)
 
 
 class WorkerSettingError(ValueError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -79,7 +81,7 @@ def test_articles_wait_in_the_spider_and_go_to_scrapy_a_few_at_a_time() -> None:
     leads = [Lead(f"https://ex.com/news/{number}.html") for number in range(5)]
     handed = [out for lead in leads for out in spider.follow_lead(site, lead, source="sitemap")]
     assert [request.url for request in handed] == [leads[0].url, leads[1].url]
-    assert len(spider.waiting) == 3
+    assert len(spider.waiting["ex"]) == 3
     assert spider.pending == {lead.url for lead in leads}  # found, and their hints kept
     arrived = HtmlResponse(
         leads[0].url,
@@ -90,4 +92,45 @@ def test_articles_wait_in_the_spider_and_go_to_scrapy_a_few_at_a_time() -> None:
     after = list(spider.parse_article(arrived))
     assert [type(out).__name__ for out in after] == ["Article", "Request"]
     assert after[1].url == leads[2].url
-    assert len(spider.waiting) == 2
+    assert len(spider.waiting["ex"]) == 2
+
+
+def test_a_sites_articles_wait_until_its_feeds_and_sitemaps_are_read() -> None:
+    spider = NewsSpider()
+    spider.crawler = get_crawler(NewsSpider)
+    one, two = Site("one", ("one.com",)), Site("two", ("two.com",))
+    spider.sites = [one, two]
+    spider.articles_ahead = 10
+    spider.unread_entries["one"] = 1  # its feed is being read
+    found = [
+        request.url
+        for site in (one, two)
+        for number in range(3)
+        for request in spider.follow_lead(
+            site, Lead(f"https://{site.name}.com/news/{number}.html"), source="link"
+        )
+    ]
+    assert found == [f"https://two.com/news/{number}.html" for number in range(3)]
+    feed = Request("https://one.com/feed.xml", meta={"site": "one", "holds_articles": True})
+    released = [request.url for request in spider.entry_done(feed)]
+    assert released == [f"https://one.com/news/{number}.html" for number in range(3)]
+    assert spider.waiting == {}
+
+
+def test_waiting_sites_take_turns() -> None:
+    spider = NewsSpider()
+    spider.crawler = get_crawler(NewsSpider)
+    one, two = Site("one", ("one.com",)), Site("two", ("two.com",))
+    spider.sites = [one, two]
+    spider.articles_ahead = 0  # nothing goes to Scrapy yet
+    for site in (one, two):
+        for number in range(2):
+            lead = Lead(f"https://{site.name}.com/news/{number}.html")
+            list(spider.follow_lead(site, lead, source="link"))
+    spider.articles_ahead = 4
+    assert [urlsplit(request.url).hostname for request in spider.hand_over()] == [
+        "one.com",
+        "two.com",
+        "one.com",
+        "two.com",
+    ]

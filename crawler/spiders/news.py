@@ -10,11 +10,13 @@ backfill of a large sitemap holds a short tuple per article rather than a queued
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -29,18 +31,19 @@ from scrapy.exceptions import (
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from crawler.boundary import as_requested, url_refusal
 from crawler.discovery import (
+    SITEMAP_MAX_ENTRIES,
     DiscoveryError,
     Lead,
+    SitemapDocument,
     is_page_url,
     looks_like_article_url,
     read_feed,
-    read_sitemap,
+    read_sitemap_file,
 )
 from crawler.incremental import conditional_headers, fetch_reason
 from crawler.items import Article, PageFailure, PageNotModified
@@ -48,11 +51,34 @@ from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
 from pipelines.archive import SeenUrl, read_seen_urls
+from pipelines.workers import PagePool, WorkerFailed, pool_for
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Article requests handed to Scrapy at a time, per concurrent download allowed.
 ARTICLES_AHEAD_PER_DOWNLOAD = 2
 TOO_LARGE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class DiscoveryLimits:
+    """How much one site may make a run download and hold (README, Settings)."""
+
+    feed_size: int = 10 * 1024 * 1024
+    sitemap_size: int = 50 * 1024 * 1024
+    sitemap_depth: int = 3
+    sitemaps_per_site: int = 1000
+    urls_per_site: int = 500_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> DiscoveryLimits:
+        return cls(
+            feed_size=settings.getint("ARCHIVE_FEED_MAXSIZE"),
+            sitemap_size=settings.getint("ARCHIVE_SITEMAP_MAXSIZE"),
+            sitemap_depth=settings.getint("ARCHIVE_SITEMAP_DEPTH"),
+            sitemaps_per_site=settings.getint("ARCHIVE_SITEMAPS_PER_SITE"),
+            urls_per_site=settings.getint("ARCHIVE_URLS_PER_SITE"),
+        )
 
 
 class NewsSpider(Spider):
@@ -66,7 +92,14 @@ class NewsSpider(Spider):
         # the routes that found it, so the hints do not depend on which route came first.
         self.leads: dict[str, Lead] = {}
         self.listing_depth = 1
-        self.max_sitemap_size = 0
+        # Bounds on what one site can make the spider hold or request in a run (settings).
+        self.limits = DiscoveryLimits()
+        self.download_maxsize = 0
+        self.limits_reached: set[tuple[str, str]] = set()
+        self.sitemaps_requested: Counter[str] = Counter()
+        self.urls_found: Counter[str] = Counter()
+        # Feeds and sitemaps are parsed here, off the reactor (None: in a thread).
+        self.pool: PagePool | None = None
         # What earlier runs did with each article URL (the archive's seen_urls); the article
         # URLs this run has found, and those it decided not to fetch again.
         self.seen: dict[str, SeenUrl] = {}
@@ -75,9 +108,14 @@ class NewsSpider(Spider):
         self.skipped: set[str] = set()
         self.recheck = timedelta(0)
         self.started = datetime.now(UTC)
-        # Articles to fetch, as (url, site, conditional headers), handed to Scrapy a few at a
-        # time: a sitemap of 100,000 articles waits here, not as 100,000 queued Requests.
-        self.waiting: deque[tuple[str, str, dict[str, str] | None]] = deque()
+        # Articles to fetch, per site, as (url, conditional headers), handed to Scrapy a few
+        # at a time, a site at a time in turn: a sitemap of 100,000 articles waits here, not as
+        # 100,000 queued Requests. A site's articles wait until its own feeds and sitemaps are
+        # read, so that what they say of a page (its date, its author) is there when the page
+        # is, whichever route found it first.
+        self.waiting: dict[str, deque[tuple[str, dict[str, str] | None]]] = {}
+        self.turns: deque[str] = deque()
+        self.unread_entries: Counter[str] = Counter()
         self.articles_ahead = 32
         self.handed_over = 0
 
@@ -87,7 +125,9 @@ class NewsSpider(Spider):
         settings = crawler.settings
         spider.sites = select_sites(load_sites(settings["ARCHIVE_SITES"]), spider.site_names)
         spider.listing_depth = settings.getint("ARCHIVE_LISTING_DEPTH")
-        spider.max_sitemap_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.limits = DiscoveryLimits.from_settings(settings)
+        spider.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.pool = pool_for(crawler)
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
         spider.seen = read_seen_urls(settings["ARCHIVE_DB"], [site.name for site in spider.sites])
         spider.articles_ahead = ARTICLES_AHEAD_PER_DOWNLOAD * settings.getint("CONCURRENT_REQUESTS")
@@ -98,11 +138,17 @@ class NewsSpider(Spider):
         if not self.sites:
             self.logger.warning("No sites to crawl: the sites file lists none")
         for site in self.sites:
-            meta = {"site": site.name}
+            # The site's own entry points: if every one of them fails, the site could not be
+            # read at all, and the run says so in its exit status.
+            meta = {"site": site.name, "entry": True}
+            self.unread_entries[site.name] = len(site.feeds) + len(site.sitemaps)
             for url in site.feeds:
-                yield Request(url, self.parse_feed, errback=self.discovery_failed, meta=meta)
+                yield self.feed_request(url, {**meta, "holds_articles": True})
             for url in site.sitemaps:
-                yield Request(url, self.parse_sitemap, errback=self.discovery_failed, meta=meta)
+                self.sitemaps_requested[site.name] += 1
+                yield self.sitemap_request(
+                    url, {**meta, "sitemap_depth": 0, "holds_articles": True}
+                )
             for url in site.start_urls:
                 yield Request(
                     url,
@@ -111,26 +157,72 @@ class NewsSpider(Spider):
                     meta={**meta, "listing_depth": 0},
                 )
 
+    def feed_request(self, url: str, meta: dict[str, Any]) -> Request:
+        meta = {
+            **meta,
+            "download_maxsize": self.limits.feed_size,
+            "size_limit_setting": "ARCHIVE_FEED_MAXSIZE",
+        }
+        return Request(url, self.parse_feed, errback=self.discovery_failed, meta=meta)
+
+    def sitemap_request(self, url: str, meta: dict[str, Any]) -> Request:
+        meta = {
+            **meta,
+            "download_maxsize": self.limits.sitemap_size,
+            "size_limit_setting": "ARCHIVE_SITEMAP_MAXSIZE",
+        }
+        return Request(url, self.parse_sitemap, errback=self.discovery_failed, meta=meta)
+
     # Discovery
 
-    def parse_feed(self, response: Response) -> Iterator[Any]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Any]:
         site = self.site_of(response.request)
         try:
-            leads = read_feed(response.body, response.url)
-        except DiscoveryError as error:
+            leads = await self.off_reactor(read_feed, response.body, response.url)
+        except (DiscoveryError, WorkerFailed) as error:
             yield self.failure(response.url, site, "discover", f"feed: {error}")
+            for request in self.entry_done(response.request):
+                yield request
             return
+        self.entry_read(response, site)
         self.crawler.stats.inc_value("discover/feed_entries", len(leads))
         for lead in leads:
-            yield from self.follow_lead(site, lead, source="feed")
+            for found in self.follow_lead(site, lead, source="feed"):
+                yield found
+        for request in self.entry_done(response.request):
+            yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[Any]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
         site = self.site_of(response.request)
         try:
-            document = read_sitemap(self.sitemap_body(response))
-        except (DiscoveryError, OSError, EOFError, ValueError) as error:
+            document = await self.off_reactor(
+                read_sitemap_file, response.body, self.limits.sitemap_size
+            )
+        except (DiscoveryError, WorkerFailed) as error:
             yield self.failure(response.url, site, "discover", f"sitemap: {error}")
+            for request in self.entry_done(response.request):
+                yield request
             return
+        for found in self.follow_sitemap(response, site, document):
+            yield found
+        for request in self.entry_done(response.request):
+            yield request
+
+    def follow_sitemap(
+        self, response: Response, site: Site, document: SitemapDocument
+    ) -> Iterator[Any]:
+        """Requests for a sitemap's child sitemaps, within the limits, and its articles."""
+        self.entry_read(response, site)
+        if document.ignored:
+            self.crawler.stats.inc_value("discover/sitemap_entries_ignored", document.ignored)
+            yield self.failure(
+                response.url,
+                site,
+                "discover",
+                f"sitemap: {document.ignored} entries past the first {SITEMAP_MAX_ENTRIES:,}, "
+                "the sitemap protocol's limit per file, are not read",
+            )
+        depth = response.meta.get("sitemap_depth", 0) + 1
         for url in document.sitemaps:
             if canonicalise_url(url) == canonicalise_url(response.url):
                 self.crawler.stats.inc_value("discover/sitemap_refers_to_itself")
@@ -140,18 +232,71 @@ class NewsSpider(Spider):
                 self.crawler.stats.inc_value("discover/outside_site")
                 yield self.failure(url, site, "discover", f"sitemap index lists {refusal}")
                 continue
-            yield Request(
-                url, self.parse_sitemap, errback=self.discovery_failed, meta={"site": site.name}
-            )
+            if depth > self.limits.sitemap_depth:
+                yield from self.limit_reached(
+                    site,
+                    "ARCHIVE_SITEMAP_DEPTH",
+                    f"sitemap indexes nested deeper than ARCHIVE_SITEMAP_DEPTH="
+                    f"{self.limits.sitemap_depth} (from {response.url}); those sitemaps are not "
+                    "read",
+                )
+                continue
+            if self.sitemaps_requested[site.name] >= self.limits.sitemaps_per_site:
+                yield from self.limit_reached(
+                    site,
+                    "ARCHIVE_SITEMAPS_PER_SITE",
+                    f"more than ARCHIVE_SITEMAPS_PER_SITE={self.limits.sitemaps_per_site} "
+                    "sitemaps in this run; the rest are not read",
+                )
+                continue
+            self.sitemaps_requested[site.name] += 1
+            yield self.sitemap_request(url, {"site": site.name, "sitemap_depth": depth})
         self.crawler.stats.inc_value("discover/sitemap_entries", len(document.leads))
         for lead in document.leads:
             if site.article_pattern is None or site.article_pattern.search(lead.url):
                 yield from self.follow_lead(site, lead, source="sitemap")
 
+    async def off_reactor(self, function: Callable[..., Result], *args: Any) -> Result:
+        """function(*args) in a worker process, or a thread when there are none: a feed of a
+        few megabytes takes feedparser seconds, which would stop every download meanwhile."""
+        if self.pool is None:
+            return await asyncio.to_thread(function, *args)
+        return await self.pool.run(function, *args)
+
+    def entry_read(self, response: Response, site: Site) -> None:
+        """Count one of the site's own feeds, sitemaps or start pages as read."""
+        if response.meta.get("entry"):
+            self.count(site, "entries_read")
+
+    def take_url(self, site: Site) -> bool:
+        """Count one more URL found for the site in this run; False past the limit, so that a
+        site generating endless links or sitemaps cannot fill the spider's memory."""
+        if self.urls_found[site.name] >= self.limits.urls_per_site:
+            return False
+        self.urls_found[site.name] += 1
+        return True
+
+    def urls_limit_reached(self, site: Site) -> Iterator[PageFailure]:
+        yield from self.limit_reached(
+            site,
+            "ARCHIVE_URLS_PER_SITE",
+            f"more than ARCHIVE_URLS_PER_SITE={self.limits.urls_per_site:,} article and listing "
+            "URLs found in this run; the rest are not looked at in this run",
+        )
+
+    def limit_reached(self, site: Site, setting: str, why: str) -> Iterator[PageFailure]:
+        """A failures row the first time a site reaches one of the discovery limits."""
+        self.crawler.stats.inc_value(f"discover/limit_reached/{setting}")
+        if (site.name, setting) not in self.limits_reached:
+            self.limits_reached.add((site.name, setting))
+            self.logger.warning("Site %s: %s (raise %s to go further)", site.name, why, setting)
+            yield self.failure(site.urls[0], site, "discover", f"limit reached: {why}")
+
     def parse_listing(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response.request)
         if not isinstance(response, TextResponse):
             return
+        self.entry_read(response, site)
         depth = response.meta.get("listing_depth", 0)
         links = LinkExtractor(unique=True).extract_links(response)
         for link in links:
@@ -161,6 +306,9 @@ class NewsSpider(Spider):
             if self.is_article(site, url):
                 yield from self.follow_lead(site, Lead(url=url), source="link")
             elif depth < self.listing_depth and is_page_url(url):
+                if not self.take_url(site):
+                    yield from self.urls_limit_reached(site)
+                    continue
                 yield response.follow(
                     url,
                     self.parse_listing,
@@ -185,6 +333,9 @@ class NewsSpider(Spider):
             return
         first_time = url not in self.discovered
         if first_time:
+            if not self.take_url(site):
+                yield from self.urls_limit_reached(site)
+                return
             self.discovered.add(url)
             self.count(site, "discovered")
         elif url not in self.skipped:
@@ -202,15 +353,36 @@ class NewsSpider(Spider):
         self.crawler.stats.inc_value(f"fetch/{reason}")
         self.pending.add(url)
         self.remember_hints(url, lead)
-        self.waiting.append((url, site.name, conditional_headers(seen) or None))
+        if site.name not in self.waiting:
+            self.waiting[site.name] = deque()
+            self.turns.append(site.name)
+        self.waiting[site.name].append((url, conditional_headers(seen) or None))
         yield from self.hand_over()
 
     def hand_over(self) -> Iterator[Request]:
-        """Requests for waiting articles, while fewer than `articles_ahead` are with Scrapy."""
-        while self.waiting and self.handed_over < self.articles_ahead:
-            url, site_name, headers = self.waiting.popleft()
+        """Requests for waiting articles, while fewer than `articles_ahead` are with Scrapy,
+        one site after another; a site whose feeds and sitemaps are still being read waits."""
+        passed = 0  # sites passed over in a row: when all of them were, nothing is ready
+        while self.turns and passed < len(self.turns) and self.handed_over < self.articles_ahead:
+            site_name = self.turns[0]
+            self.turns.rotate(-1)
+            if self.unread_entries[site_name] > 0:
+                passed += 1
+                continue
+            passed = 0
+            queue = self.waiting[site_name]
+            url, headers = queue.popleft()
+            if not queue:
+                del self.waiting[site_name]
+                self.turns.remove(site_name)
             self.handed_over += 1
             yield self.article_request(url, site_name, headers)
+
+    def entry_done(self, request: Request | None) -> Iterator[Request]:
+        """A feed or sitemap the site's articles wait for is read (or failed): let them go."""
+        if request is not None and request.meta.get("holds_articles"):
+            self.unread_entries[request.meta["site"]] -= 1
+            yield from self.hand_over()
 
     def article_request(self, url: str, site_name: str, headers: dict[str, str] | None) -> Request:
         meta: dict[str, Any] = {"site": site_name, "lead_url": url}
@@ -261,11 +433,6 @@ class NewsSpider(Spider):
             return bool(site.article_pattern.search(url))
         return looks_like_article_url(url)
 
-    def sitemap_body(self, response: Response) -> bytes:
-        if gzip_magic_number(response):
-            return gunzip(response.body, max_size=self.max_sitemap_size)
-        return response.body
-
     # Articles
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -314,14 +481,19 @@ class NewsSpider(Spider):
             yield self.request_failure(failure, "fetch")
         yield from self.hand_over()
 
-    def discovery_failed(self, failure: Failure) -> Iterator[PageFailure]:
+    def discovery_failed(self, failure: Failure) -> Iterator[PageFailure | Request]:
         if not isinstance(failure.value, FetchRefused):  # the guard recorded it already
             yield self.request_failure(failure, "discover")
+        yield from self.entry_done(failure.request)  # type: ignore[attr-defined]
 
     def request_failure(self, failure: Failure, stage: str) -> PageFailure:
         request = failure.request  # type: ignore[attr-defined]
         site = self.site_of(request)
-        reason = describe_failure(failure, max_size=self.max_sitemap_size)
+        reason = describe_failure(
+            failure,
+            max_size=request.meta.get("download_maxsize", self.download_maxsize),
+            size_setting=request.meta.get("size_limit_setting", "DOWNLOAD_MAXSIZE"),
+        )
         return self.failure(request.url, site, stage, reason)
 
     def failure(self, url: str, site: Site, stage: str, reason: str) -> PageFailure:
@@ -368,7 +540,9 @@ def unusable_page(response: Response) -> str | None:
     return None
 
 
-def describe_failure(failure: Failure, *, max_size: int = 0) -> str:
+def describe_failure(
+    failure: Failure, *, max_size: int = 0, size_setting: str = "DOWNLOAD_MAXSIZE"
+) -> str:
     error = failure.value
     if isinstance(error, HttpError):
         response = error.response
@@ -382,7 +556,7 @@ def describe_failure(failure: Failure, *, max_size: int = 0) -> str:
     if isinstance(error, DownloadTimeoutError | TimeoutError | defer.TimeoutError):
         return f"timed out: {message} (the limit is the DOWNLOAD_TIMEOUT setting)"
     if isinstance(error, DownloadCancelledError):
-        return too_large(str(error), max_size)
+        return too_large(str(error), max_size, size_setting)
     if isinstance(error, DownloadFailedError):
         return f"connection failed: {connection_problem(error)}"
     if isinstance(error, IgnoreRequest):
@@ -390,17 +564,18 @@ def describe_failure(failure: Failure, *, max_size: int = 0) -> str:
     return f"{type(error).__name__}: {message}"
 
 
-def too_large(message: str, max_size: int) -> str:
-    """Scrapy cancels a download over DOWNLOAD_MAXSIZE, saying so only when it was announced."""
+def too_large(message: str, max_size: int, size_setting: str = "DOWNLOAD_MAXSIZE") -> str:
+    """Scrapy cancels a download over its size limit (DOWNLOAD_MAXSIZE, or a feed's or
+    sitemap's own), saying so only when it was announced."""
     announced = TOO_LARGE.search(message)
     if announced:
         return (
             f"too large: the server announced {announced[1]} bytes, "
-            f"over DOWNLOAD_MAXSIZE ({announced[2]} bytes)"
+            f"over {size_setting} ({announced[2]} bytes)"
         )
     if message:
         return f"download cancelled: {message}"
-    return f"too large: stopped after DOWNLOAD_MAXSIZE ({max_size} bytes)"
+    return f"too large: stopped after {size_setting} ({max_size} bytes)"
 
 
 def connection_problem(error: DownloadFailedError) -> str:
