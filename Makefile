@@ -5,15 +5,60 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DB ?= data/archive.db
 
-.PHONY: install crawl test lint demo browse browser bench-extract bench-crawl bench-store clean
+# The lock: every package that `make install` puts in the venv (runtime, the dev extra, pip and
+# the build backend), each at an exact version with the hashes of its files, for every Python
+# that pyproject.toml allows (>=3.11) and for Linux and macOS (uv's universal resolution). Made
+# by uv from pyproject.toml's ranges (`make lock`); installed with plain pip: installing needs no uv.
+LOCK := requirements.lock
+# The uv that `make lock` installs into the venv to write the lock.
+UV_VERSION := 0.13.9
+# Extra options for `uv pip compile`, e.g. LOCK_FLAGS=--upgrade (see `make lock` below).
+LOCK_FLAGS ?=
 
-$(STAMP): pyproject.toml
+.PHONY: install crawl test lint demo browse browser bench-extract bench-crawl bench-store clean \
+	lock lock-check
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# Installs exactly the lock, then the project itself without touching its dependencies. The lock
+# pins pip too, so whatever pip the venv came with (23.2.1 for Python 3.11) installs it once and
+# the locked pip does the rest. The project is built with the locked setuptools
+# (--no-build-isolation), so nothing unpinned is downloaded.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Refresh requirements.lock from pyproject.toml's ranges (run after changing a dependency there).
+## Keeps every pin that still fits and resolves only what changed; to move to the newest releases
+## the ranges allow: make lock LOCK_FLAGS=--upgrade (one package: LOCK_FLAGS="--upgrade-package
+## trafilatura"). Needs PyPI (uv reads no pip config: UV_DEFAULT_INDEX names another index). Then
+## run make test and make bench-extract: a new trafilatura or lxml changes what is extracted.
+lock: | $(BIN)/python
+	$(call uv-compile,$(LOCK))
+
+## Fail if requirements.lock is not what `make lock` would write now (e.g. a range changed in
+## pyproject.toml without `make lock`). tests/test_lock.py checks the same offline, more loosely.
+lock-check: | $(BIN)/python
+	cp $(LOCK) $(VENV)/lock-check.tmp
+	$(call uv-compile,$(VENV)/lock-check.tmp)
+	@if cmp -s $(LOCK) $(VENV)/lock-check.tmp; then rm -f $(VENV)/lock-check.tmp; \
+	  echo "$(LOCK) is up to date with pyproject.toml."; \
+	else diff -u $(LOCK) $(VENV)/lock-check.tmp | grep -E '^[-+][A-Za-z]'; rm -f $(VENV)/lock-check.tmp; \
+	  echo "$(LOCK) is out of date (above: - its pins, + what make lock would pin): run make lock."; \
+	  exit 1; fi
+
+# $(1): the file to write. The lock's inputs are the project with its dev extra, pip, and the build
+# backend from [build-system] (the stamp rule builds the project with it).
+define uv-compile
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python -c 'import tomllib; print("pip", *tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	  | $(BIN)/uv pip compile --quiet pyproject.toml - --extra dev --universal --python-version 3.11 \
+	    --generate-hashes --custom-compile-command 'make lock' --output-file $(1) $(LOCK_FLAGS)
+endef
 
 ## Crawl every site in data/sites.toml into data/archive.db.
 crawl: $(STAMP)
