@@ -91,6 +91,13 @@ def load_sites(path: str | Path) -> dict[str, Site]:
             f"{path}: sites file not found. Create it (see README, 'Adding a site') "
             f"or point to another one with -s ARCHIVE_SITES=path/to/sites.toml"
         ) from None
+    except UnicodeDecodeError as error:
+        raise SitesConfigError(
+            f"{path}: not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x}); "
+            "save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise SitesConfigError(f"{path}: cannot be read: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise SitesConfigError(f"{path}: not valid TOML: {error}") from None
     return parse_sites(data, source=str(path))

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -29,6 +29,16 @@ migrations = Migrations("morgue")
 HINT = "choose another path with -s ARCHIVE_DB=path/to/archive.db"
 # Below this much free space a crawl would fail mid-run; say so before it starts.
 MIN_FREE_BYTES = 64 * 1024 * 1024
+# SQLite's primary result codes that say the archive cannot take a write.
+PRIMARY_RESULT_CODES = {
+    5: "SQLITE_BUSY",
+    6: "SQLITE_LOCKED",
+    8: "SQLITE_READONLY",
+    10: "SQLITE_IOERR",
+    11: "SQLITE_CORRUPT",
+    13: "SQLITE_FULL",
+    14: "SQLITE_CANTOPEN",
+}
 # What a crawl counts per site, in the order the crawl_sites table shows them.
 SITE_COUNTS = ("discovered", "skipped", "fetched", "archived", "updated", "unchanged", "failed")
 
@@ -156,8 +166,11 @@ def open_archive(path: str | Path) -> Database:
         db.execute("PRAGMA busy_timeout = 30000")
         db.enable_wal()
         migrations.apply(db)
-        # Take the write lock once, so a read-only file fails now rather than mid-crawl.
+        # Write once (and roll it back), so that a read-only file fails now rather than on
+        # every page of the crawl: SQLite opens such a file read-only without a word, and
+        # takes even the write lock (BEGIN IMMEDIATE) before it finds out.
         db.execute("BEGIN IMMEDIATE")
+        db.execute("update crawls set finished_at = finished_at where 0")
         db.execute("ROLLBACK")
     except sqlite3.DatabaseError as error:
         raise ArchiveUnavailable(
@@ -192,15 +205,60 @@ def _check_free_space(path: Path) -> None:
         )
 
 
-def lock_archive(path: str | Path) -> IO[str]:
-    """Hold the archive's crawl lock until the returned file is closed (or the process dies).
+class ArchiveLock:
+    """The archive's writer lock, held until close() (or until the process dies: the kernel
+    releases it even after kill -9).
 
     SQLite alone would let two overlapping scheduled runs interleave their writes; the lock
-    file makes the second one stop at once. The kernel releases it even after kill -9.
+    makes the second one stop at once. It is keyed on the archive file itself, its path with
+    symbolic links resolved, so that two spellings of one file share one lock; and it is
+    taken by whatever writes (the crawl command before it starts, the store stage when it
+    opens), the same process taking it again freely.
     """
-    lock_path = Path(f"{path}.lock")
+
+    _held: ClassVar[dict[Path, tuple[IO[str], int]]] = {}
+
+    def __init__(self, path: str | Path) -> None:
+        self.key = Path(path).resolve()
+        self.closed = False
+        if self.key in self._held:
+            handle, holders = self._held[self.key]
+            self._held[self.key] = (handle, holders + 1)
+            return
+        self._held[self.key] = (_take_lock(path, self.key), 1)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        handle, holders = self._held.pop(self.key)
+        if holders > 1:
+            self._held[self.key] = (handle, holders - 1)
+        else:
+            handle.close()
+
+    def __enter__(self) -> ArchiveLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def lock_archive(path: str | Path) -> ArchiveLock:
+    """Take the archive's writer lock; ArchiveBusy when another process holds it."""
+    return ArchiveLock(path)
+
+
+def _take_lock(path: str | Path, resolved: Path) -> IO[str]:
+    lock_path = resolved.with_name(f"{resolved.name}.lock")
     _check_archive_path(lock_path)
-    handle = lock_path.open("a+", encoding="utf-8")
+    try:
+        handle = lock_path.open("a+", encoding="utf-8")
+    except OSError as error:
+        raise ArchiveUnavailable(
+            f"cannot write next to the archive {path}: {lock_path}: {error.strerror}; make "
+            f"{lock_path.parent} writable, or {HINT}"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -216,6 +274,15 @@ def lock_archive(path: str | Path) -> IO[str]:
     handle.write(f"pid {os.getpid()}, since {utc_now()}\n")
     handle.flush()
     return handle
+
+
+def sqlite_error_name(error: sqlite3.Error) -> str:
+    """SQLite's primary result code of an error, by name ("SQLITE_FULL", "SQLITE_READONLY")."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is None:
+        return "SQLITE_ERROR"
+    primary = code & 0xFF  # extended codes carry the primary one in their low byte
+    return PRIMARY_RESULT_CODES.get(primary, f"SQLITE_{primary}")
 
 
 def utc_now() -> str:
@@ -370,3 +437,14 @@ def finish_crawl(
             [{"crawl_id": crawl_id, "site": site, **values} for site, values in counts.items()],
             pk=("crawl_id", "site"),
         )
+
+
+def failure_reasons(path: str | Path, crawl_id: int) -> list[tuple[str | None, str]]:
+    """(site, reason) of every failures row of a crawl, read without taking any lock."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return connection.execute(
+            "select site, reason from failures where crawl_id = ?", [crawl_id]
+        ).fetchall()
+    finally:
+        connection.close()

@@ -15,6 +15,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, Self
 
 from scrapy import Spider, signals
@@ -29,13 +30,16 @@ from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import request_refused
 from pipelines.archive import (
     SITE_COUNTS,
+    ArchiveLock,
     ArchiveUnavailable,
     archive_article,
     content_hash,
     finish_crawl,
+    lock_archive,
     mark_seen,
     open_archive,
     record_failure,
+    sqlite_error_name,
     start_crawl,
     utc_now,
 )
@@ -48,9 +52,15 @@ SITE_COUNT_OF_OUTCOME = {"inserted": "archived", "updated": "updated", "unchange
 
 
 class ArchiveFull(DropItem):
-    """The disk holding the archive filled up mid-crawl: the crawl stops, nothing is lost."""
+    """The archive cannot take a write any more (its disk filled up, or it became read-only)
+    mid-crawl: the crawl stops, and what was committed is intact."""
 
     stage = "store"
+
+
+# Why a crawl stops when the archive cannot be written, by SQLite's result code.
+STOP_REASONS = {"SQLITE_FULL": "archive_disk_full"}
+STOP_REASON_OTHERWISE = "archive_not_writable"
 
 
 def article_row(item: Article) -> dict[str, Any]:
@@ -102,7 +112,10 @@ class StoreStage:
     ) -> None:
         self.path = path
         self.stop_crawl = stop_crawl
-        self.full = False
+        # Set, with what SQLite said, once the archive could not take a write: from then on
+        # nothing more is stored (each item is counted as archive/not_stored).
+        self.unwritable: str | None = None
+        self.lock: ArchiveLock | None = None
         self.stats = stats
         self.commit_every = max(1, commit_every)
         self.commit_seconds = commit_seconds
@@ -134,12 +147,15 @@ class StoreStage:
         return stage
 
     def open_spider(self) -> None:
+        self.lock = lock_archive(self.path)
         self.db = open_archive(self.path)
         logger.info("Archiving into %s", self.path)
 
     def spider_opened(self, spider: Spider) -> None:
         self.sites = [site.name for site in getattr(spider, "sites", [])]
         self.crawl_id = start_crawl(self._archive(), self.sites)
+        if self.stats is not None:
+            self.stats.set_value("archive/crawl_id", self.crawl_id)
         if self.commit_seconds > 0:
             self.flusher = task.LoopingCall(self._flush_if_due)
             self.flusher.start(self.commit_seconds, now=False)
@@ -161,6 +177,9 @@ class StoreStage:
                 logger.error("Could not record the end of the crawl in the archive: %s", error)
         self.db.close()
         self.db = None
+        if self.lock is not None:
+            self.lock.close()
+            self.lock = None
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageFailure):
@@ -175,20 +194,25 @@ class StoreStage:
         return item
 
     def item_dropped(self, item: Any, exception: BaseException) -> None:
-        if isinstance(item, Article) and not self.full:
+        if isinstance(item, Article) and not isinstance(exception, ArchiveFull):
             stage = getattr(exception, "stage", "pipeline")
-            self._record(PageFailure(item.url, item.site, stage, str(exception)))
+            self._record_from_signal(PageFailure(item.url, item.site, stage, str(exception)))
 
     def item_error(self, item: Any, failure: Any) -> None:
         """A bug or a library crash on one page: keep a record, the crawl goes on."""
-        if isinstance(item, Article) and not self.full:
+        if isinstance(item, Article):
             error = failure.value
             reason = f"internal error: {type(error).__name__}: {error}"
-            self._record(PageFailure(item.url, item.site, "pipeline", reason))
+            self._record_from_signal(PageFailure(item.url, item.site, "pipeline", reason))
 
     def request_refused(self, failure: PageFailure) -> None:
         """A request outside its site's boundary (crawler/middlewares.py FetchGuard)."""
-        if not self.full:
+        self._record_from_signal(failure)
+
+    def _record_from_signal(self, failure: PageFailure) -> None:
+        """Record a failure Scrapy reported by a signal (an exception here would only be
+        logged by Scrapy: a full archive is already counted and has stopped the crawl)."""
+        with suppress(ArchiveFull):
             self._record(failure)
 
     def flush(self) -> None:
@@ -196,9 +220,10 @@ class StoreStage:
         if self.db is not None and self.db.conn.in_transaction:
             try:
                 self.db.conn.commit()
-            except sqlite3.OperationalError as error:
+            except sqlite3.DatabaseError as error:
                 self.db.conn.rollback()
-                self._disk_full(error)
+                self._count("archive/not_stored", by=self.pending)
+                self._cannot_write(error)
         self.pending = 0
 
     def _archive_article(self, item: Article) -> None:
@@ -235,35 +260,46 @@ class StoreStage:
 
     def _write(self, write: Any) -> None:
         db = self._archive()
-        if self.full:
-            raise ArchiveFull("not archived: the archive's disk is full")
-        try:
-            if not db.conn.in_transaction:
-                db.execute("BEGIN IMMEDIATE")
-                self.batch_started = time.monotonic()
-            with db.atomic():
-                write(db)
-        except sqlite3.OperationalError as error:
-            self._disk_full(error)
-            raise ArchiveFull("not archived: the archive's disk is full") from None
-        self.pending += 1
-        if self.pending >= self.commit_every:
-            self.flush()
+        if self.unwritable is None:
+            try:
+                if not db.conn.in_transaction:
+                    db.execute("BEGIN IMMEDIATE")
+                    self.batch_started = time.monotonic()
+                with db.atomic():
+                    write(db)
+            except sqlite3.OperationalError as error:
+                self._cannot_write(error)
+            else:
+                self.pending += 1
+                if self.pending >= self.commit_every:
+                    self.flush()
+                return
+        self._count("archive/not_stored")
+        raise ArchiveFull(f"not archived: the archive cannot be written ({self.unwritable})")
 
-    def _disk_full(self, error: sqlite3.OperationalError) -> None:
-        """Stop the crawl when the disk is full; anything else is a bug to raise."""
-        if "full" not in str(error):
-            raise error
-        if not self.full:
-            self.full = True
-            logger.error(
-                "The disk holding the archive %s is full (%s): the crawl stops. What was "
-                "committed is intact; free some space and run again to fetch the rest.",
-                self.path,
-                error,
-            )
-            if self.stop_crawl is not None:
-                self.stop_crawl("archive_disk_full")
+    def _cannot_write(self, error: sqlite3.DatabaseError) -> None:
+        """Stop the crawl: nothing more can be stored (a full disk, a file made read-only,
+        a folder gone); pages fetched from now on would be lost."""
+        if self.unwritable is not None:
+            return
+        self.unwritable = str(error)
+        kind = sqlite_error_name(error)
+        reason = STOP_REASONS.get(kind, STOP_REASON_OTHERWISE)
+        advice = (
+            "free some space"
+            if kind == "SQLITE_FULL"
+            else "make the archive file and its folder writable again"
+        )
+        logger.error(
+            "The archive %s cannot be written any more (%s: %s): the crawl stops. What was "
+            "committed is intact; %s and run again to fetch the rest.",
+            self.path,
+            kind,
+            error,
+            advice,
+        )
+        if self.stop_crawl is not None:
+            self.stop_crawl(reason)
 
     def _flush_if_due(self) -> None:
         if self.pending and time.monotonic() - self.batch_started >= self.commit_seconds:
@@ -274,9 +310,11 @@ class StoreStage:
             raise ArchiveUnavailable("the archive is not open")
         return self.db
 
-    def _count(self, key: str, site: str | None = None, site_count: str | None = None) -> None:
+    def _count(
+        self, key: str, site: str | None = None, site_count: str | None = None, by: int = 1
+    ) -> None:
         if self.stats is None:
             return
-        self.stats.inc_value(key)
+        self.stats.inc_value(key, by)
         if site and site_count:
             self.stats.inc_value(f"sites/{site}/{site_count}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -51,6 +52,23 @@ def crawl_command(sites_file: Path, db_path: Path, *args: str, **settings: str) 
 
 
 CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+# The capabilities that let root ignore file permissions.
+PERMISSION_OVERRIDES = "-dac_override,-dac_read_search,-fowner"
+
+
+def as_unprivileged(command: list[str]) -> list[str]:
+    """`command` run so that file permissions apply to it: as is for a user, and for root
+    without the capabilities that override them (setpriv); skips the test where neither."""
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: file permissions cannot be tested")
+    return [
+        "setpriv",
+        f"--inh-caps={PERMISSION_OVERRIDES}",
+        f"--bounding-set={PERMISSION_OVERRIDES}",
+        *command,
+    ]
 
 
 def run_crawl(

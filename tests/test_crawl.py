@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from crawler.outcome import ExitStatus
 from pipelines.archive import lock_archive
 from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import SITE_ROOT, sites_toml
@@ -314,13 +315,13 @@ def test_an_archive_that_cannot_be_written_stops_the_crawl_at_start(tmp_path: Pa
     assert "Traceback" not in run.log
 
 
-def test_an_empty_site_list_finishes_at_once(tmp_path: Path) -> None:
+def test_an_empty_site_list_is_a_configuration_error(tmp_path: Path) -> None:
     sites_file = tmp_path / "sites.toml"
     sites_file.write_text("# no sites yet\n")
     run = run_crawl(sites_file, tmp_path / "archive.db")
-    assert run.returncode == 0
-    assert "No sites to crawl" in run.log
-    assert rows(tmp_path / "archive.db", "select count(*) as n from articles") == [{"n": 0}]
+    assert run.returncode == ExitStatus.CONFIG
+    assert f"Error: {sites_file}: lists no sites; add one" in run.log
+    assert not (tmp_path / "archive.db").exists()
 
 
 def test_a_crawl_overlapping_another_on_the_same_archive_stops_at_once(tmp_path: Path) -> None:
@@ -332,7 +333,8 @@ def test_a_crawl_overlapping_another_on_the_same_archive_stops_at_once(tmp_path:
     assert "Error: another crawl (pid " in run.log
     assert "is writing to the archive" in run.log
     assert "Traceback" not in run.log
-    assert run_crawl(sites_file, tmp_path / "archive.db").returncode == 0
+    # Once the lock is free, the crawl runs (and finds its one feed unreachable).
+    assert run_crawl(sites_file, tmp_path / "archive.db").returncode == ExitStatus.SITE_UNREADABLE
 
 
 ARCHIVED_COLUMNS = (

@@ -21,6 +21,7 @@ from twisted.web._newclient import ResponseFailed
 from crawler.discovery import read_feed
 from crawler.items import DateCandidate
 from crawler.middlewares import redirect_loop, utf8_for_a_false_claim
+from crawler.outcome import ExitStatus
 from crawler.spiders.news import describe_failure
 from pipelines.dates import DateRejected, choose_date, normalise_published_date
 from pipelines.extract import ExtractionError, extract_article, parse_page
@@ -86,7 +87,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileCrawl]:
 
 
 def test_the_hostile_crawl_finishes_cleanly(hostile: HostileCrawl) -> None:
-    assert hostile.run.returncode == 0, hostile.run.log[-3000:]
+    # The walled site's robots.txt forbids everything: it could not be read at all, and the
+    # exit status says so; the hostile site, every page a fault, was read.
+    assert hostile.run.returncode == ExitStatus.SITE_UNREADABLE, hostile.run.log[-3000:]
+    assert "site 'walled' could not be read at all" in hostile.run.log
+    assert "site 'hostile' could not be read" not in hostile.run.log
     assert "'finish_reason': 'finished'" in hostile.run.log
     assert "Traceback" not in hostile.run.log
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
 
 from crawler.items import Article, PageFailure
 from pipelines import archive
 from pipelines.archive import (
-    ArchiveBusy,
     ArchiveUnavailable,
     SeenUrl,
     archive_article,
@@ -23,6 +26,7 @@ from pipelines.archive import (
     start_crawl,
 )
 from pipelines.store import ArchiveFull, StoreStage, article_row, site_counts
+from tests.conftest import REPO, as_unprivileged
 
 
 def article(**fields: object) -> Article:
@@ -142,28 +146,34 @@ def test_a_folder_as_archive_path_is_refused(tmp_path: Path) -> None:
         open_archive(tmp_path)
 
 
+OPEN_IN_ANOTHER_PROCESS = (
+    "import sys\n"
+    "from pipelines.archive import ArchiveUnavailable, open_archive\n"
+    "try:\n"
+    "    open_archive(sys.argv[1])\n"
+    "except ArchiveUnavailable as error:\n"
+    "    print(error)\n"
+    "    sys.exit(2)\n"
+)
+
+
 def test_a_read_only_archive_is_refused_at_open(tmp_path: Path) -> None:
+    """SQLite opens a read-only file without a word and even takes its write lock: the
+    archive is written to once at open, so that this fails before the crawl, not on each page."""
     path = tmp_path / "archive.db"
     open_archive(path).close()
     path.chmod(0o444)
-    tmp_path.chmod(0o555)
-    try:
-        if _can_write_anyway(tmp_path):
-            pytest.skip("running as a user that ignores file permissions")
-        with pytest.raises(ArchiveUnavailable, match="cannot write to the archive"):
-            open_archive(path)
-    finally:
-        tmp_path.chmod(0o755)
-        path.chmod(0o644)
-
-
-def _can_write_anyway(folder: Path) -> bool:
-    try:
-        (folder / "probe").write_text("x")
-    except PermissionError:
-        return False
-    (folder / "probe").unlink()
-    return True
+    opened = subprocess.run(
+        as_unprivileged([sys.executable, "-c", OPEN_IN_ANOTHER_PROCESS, str(path)]),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert opened.returncode == 2, opened.stderr
+    assert opened.stdout.startswith(
+        f"cannot write to the archive {path}: attempt to write a readonly database"
+    )
 
 
 def test_an_update_keeps_the_replaced_version(tmp_path: Path) -> None:
@@ -237,12 +247,57 @@ def test_the_store_commits_in_batches_and_on_close(tmp_path: Path) -> None:
     assert reader.execute(count).fetchone()[0] == 3
 
 
-def test_a_second_crawl_on_the_same_archive_is_refused(tmp_path: Path) -> None:
+LOCK_IN_ANOTHER_PROCESS = (
+    "import sys\n"
+    "from pipelines.archive import ArchiveBusy, lock_archive\n"
+    "try:\n"
+    "    lock_archive(sys.argv[1])\n"
+    "except ArchiveBusy as error:\n"
+    "    print(error)\n"
+    "    sys.exit(2)\n"
+)
+
+
+def lock_elsewhere(path: Path) -> subprocess.CompletedProcess[str]:
+    """Try to take the archive's lock from another process."""
+    return subprocess.run(
+        [sys.executable, "-c", LOCK_IN_ANOTHER_PROCESS, str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_second_writer_on_the_same_archive_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "archive.db"
-    busy = r"another crawl \(pid \d+, since .*\) is writing"
-    with lock_archive(path), pytest.raises(ArchiveBusy, match=busy):
-        lock_archive(path)
-    lock_archive(path).close()
+    with lock_archive(path):
+        refused = lock_elsewhere(path)
+        # The same process may take it again (the crawl command, then its store stage).
+        lock_archive(path).close()
+        assert lock_elsewhere(path).returncode == 2
+    assert refused.returncode == 2
+    assert re.match(r"another crawl \(pid \d+, since .*\) is writing", refused.stdout)
+    assert lock_elsewhere(path).returncode == 0
+
+
+def test_the_lock_is_the_files_whatever_path_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "link.db"
+    link.symlink_to(path)
+    with lock_archive(link):
+        assert lock_elsewhere(path).returncode == 2
+        assert lock_elsewhere(tmp_path / "elsewhere" / ".." / "archive.db").returncode == 2
+
+
+def test_the_store_stage_takes_the_lock_too(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    stage = StoreStage(str(path))
+    stage.open_spider()
+    assert lock_elsewhere(path).returncode == 2
+    stage.spider_closed(Spider("x"), "finished")
+    assert lock_elsewhere(path).returncode == 0
 
 
 def test_a_nearly_full_disk_is_refused_at_open(

@@ -1,20 +1,51 @@
-"""`scrapy crawl`, with Morgue's start-up checks: a broken sites file, an unknown -a site=
-name, an archive that cannot be written or that another crawl is writing to stops the run at
-once with a one-line message and exit status 2, instead of a traceback (or a half-started
-crawl). The archive's crawl lock is held until the crawl ends."""
+"""`scrapy crawl`, with Morgue's start-up checks and its ending.
+
+Before any request: a broken sites file, an unknown -a site= name, a bad setting, or an
+archive that cannot be written (a read-only file or folder, a full disk) or that another crawl
+is writing to stops the run at once with one line saying what to fix, and exit status 2. The
+archive's writer lock is held until the crawl ends. After the crawl: a short summary on
+stderr, and an exit status a scheduler can trust (crawler/outcome.py, README "Exit status").
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import sqlite3
 import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+)
 
+from crawler.outcome import ExitStatus, crawl_outcome, format_summary, group_reasons
 from crawler.sites import SitesConfigError, load_sites, select_sites
-from pipelines.archive import ArchiveUnavailable, lock_archive, open_archive
+from pipelines.archive import ArchiveUnavailable, failure_reasons, lock_archive, open_archive
 from pipelines.workers import WorkerSettingError, worker_count
 
-USAGE_ERROR = 2
+logger = logging.getLogger(__name__)
+
+NETWORK_ERRORS = (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+)
+
+LIMIT_SETTINGS = (
+    "ARCHIVE_FEED_MAXSIZE",
+    "ARCHIVE_SITEMAP_MAXSIZE",
+    "ARCHIVE_SITEMAP_DEPTH",
+    "ARCHIVE_SITEMAPS_PER_SITE",
+    "ARCHIVE_URLS_PER_SITE",
+    "ARCHIVE_LISTING_DEPTH",
+    "ARCHIVE_MIN_WORDS",
+)
 
 
 class Command(ScrapyCrawlCommand):
@@ -23,14 +54,77 @@ class Command(ScrapyCrawlCommand):
             super().run(args, opts)
             return
         assert self.settings is not None
+        assert self.crawler_process is not None
+        path = self.settings["ARCHIVE_DB"]
         try:
-            select_sites(load_sites(self.settings["ARCHIVE_SITES"]), opts.spargs.get("site"))
-            worker_count(self.settings.get("ARCHIVE_WORKERS"))
-            lock = lock_archive(self.settings["ARCHIVE_DB"])
-            open_archive(self.settings["ARCHIVE_DB"]).close()
-        except (SitesConfigError, ArchiveUnavailable, WorkerSettingError) as error:
+            sites = select_sites(
+                load_sites(self.settings["ARCHIVE_SITES"]), opts.spargs.get("site")
+            )
+            if not sites:
+                raise SitesConfigError(
+                    f"{self.settings['ARCHIVE_SITES']}: lists no sites; add one (README, "
+                    "'Adding a site'), or point to another file with -s ARCHIVE_SITES=path"
+                )
+            check_settings(self.settings)
+            lock = lock_archive(path)
+            open_archive(path).close()
+        except (SitesConfigError, SettingError, ArchiveUnavailable, WorkerSettingError) as error:
             print(f"Error: {error}", file=sys.stderr)
-            self.exitcode = USAGE_ERROR
+            self.exitcode = ExitStatus.CONFIG
             return
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(RobotsNetworkErrors())
         with lock:
-            super().run(args, opts)
+            crawler = self._create_crawler("news")
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed or crawler.stats is None:
+            self.exitcode = ExitStatus.FAILED
+            return
+        stats = crawler.stats.get_stats()
+        outcome = crawl_outcome(stats, sites, group_reasons(run_failures(path, stats)))
+        print(format_summary(outcome, path), file=sys.stderr)
+        self.exitcode = outcome.status
+
+
+class SettingError(ValueError):
+    """A Morgue setting holds a value it cannot use; the message names it."""
+
+
+class RobotsNetworkErrors(logging.Filter):
+    """Scrapy logs a robots.txt it could not download as an error with a traceback. When the
+    network is the reason (a name that does not resolve, a refused connection, a timeout),
+    that is a warning of one line: the page's own request fails too, and leaves its row."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exception = record.args.get("f_exception") if isinstance(record.args, dict) else None
+        if isinstance(exception, NETWORK_ERRORS):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def check_settings(settings: Any) -> None:
+    """Morgue's numeric settings, read once here so that a typo stops the run before it starts."""
+    worker_count(settings.get("ARCHIVE_WORKERS"))
+    for name in LIMIT_SETTINGS:
+        try:
+            value = settings.getint(name)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise SettingError(
+                f"the setting {name} must be a whole number of 0 or more, not "
+                f"{settings.get(name)!r} (README, 'Settings')"
+            )
+
+
+def run_failures(path: str, stats: dict[str, Any]) -> list[tuple[str | None, str]]:
+    """The failures rows the crawl wrote, for the summary (none when it wrote none)."""
+    crawl_id = stats.get("archive/crawl_id")
+    if crawl_id is None:
+        return []
+    try:
+        return failure_reasons(path, int(crawl_id))
+    except sqlite3.Error as error:
+        logger.warning("Could not read the crawl's failures back from %s: %s", path, error)
+        return []

@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
+    CannotResolveHostError,
     DontCloseSpider,
     DownloadCancelledError,
+    DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -94,7 +96,7 @@ class NewsSpider(Spider):
         self.listing_depth = 1
         # Bounds on what one site can make the spider hold or request in a run (settings).
         self.limits = DiscoveryLimits()
-        self.download_maxsize = 0
+        self.max_download_size = 0
         self.limits_reached: set[tuple[str, str]] = set()
         self.sitemaps_requested: Counter[str] = Counter()
         self.urls_found: Counter[str] = Counter()
@@ -126,7 +128,7 @@ class NewsSpider(Spider):
         spider.sites = select_sites(load_sites(settings["ARCHIVE_SITES"]), spider.site_names)
         spider.listing_depth = settings.getint("ARCHIVE_LISTING_DEPTH")
         spider.limits = DiscoveryLimits.from_settings(settings)
-        spider.download_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.max_download_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.pool = pool_for(crawler)
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
         spider.seen = read_seen_urls(settings["ARCHIVE_DB"], [site.name for site in spider.sites])
@@ -491,7 +493,7 @@ class NewsSpider(Spider):
         site = self.site_of(request)
         reason = describe_failure(
             failure,
-            max_size=request.meta.get("download_maxsize", self.download_maxsize),
+            max_size=request.meta.get("download_maxsize", self.max_download_size),
             size_setting=request.meta.get("size_limit_setting", "DOWNLOAD_MAXSIZE"),
         )
         return self.failure(request.url, site, stage, reason)
@@ -559,6 +561,8 @@ def describe_failure(
         return too_large(str(error), max_size, size_setting)
     if isinstance(error, DownloadFailedError):
         return f"connection failed: {connection_problem(error)}"
+    if isinstance(error, CannotResolveHostError | DownloadConnectionRefusedError):
+        return f"connection failed: {message}"
     if isinstance(error, IgnoreRequest):
         return message  # ours and Scrapy's say what happened and which setting applies
     return f"{type(error).__name__}: {message}"
