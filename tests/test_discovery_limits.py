@@ -286,3 +286,32 @@ def test_articles_download_while_a_slow_feed_is_parsed(
         f"{[round(moment - times['/slow.xml'], 2) for moment in quick]} s after the slow feed"
     )
     assert rows(run, "select count(*) from articles") == [(9,)]
+
+
+def test_two_sites_sharing_a_feed_are_both_crawled(tmp_path: Path) -> None:
+    """Scrapy fetches the shared feed once and drops the second request as a duplicate: the
+    site whose articles waited for it must not wait for ever."""
+
+    def routes(base: str) -> dict[str, Any]:
+        feed = rss([f"{base}/news/0.html"])
+        home = f'<html><body><a href="{base}/news/1.html">One</a></body></html>'.encode()
+        return {
+            "/feed.xml": lambda handler: (200, "application/rss+xml", feed, {}),
+            "/": lambda handler: (200, "text/html", home, {}),
+            **articles(2),
+        }
+
+    run, _, base = crawl(
+        tmp_path,
+        routes,
+        lambda base: (
+            f'[sites.one]\ndomains = ["127.0.0.1"]\nfeeds = ["{base}/feed.xml"]\n\n'
+            f'[sites.two]\ndomains = ["127.0.0.1"]\nfeeds = ["{base}/feed.xml"]\n'
+            f'start_urls = ["{base}/"]\narticle_pattern = "/news/"\n'
+        ),
+    )
+    assert run.returncode == 0, run.log[-2000:]
+    assert rows(run, "select url from articles order by url") == [
+        (f"{base}/news/0.html",),
+        (f"{base}/news/1.html",),
+    ]

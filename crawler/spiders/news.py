@@ -405,6 +405,9 @@ class NewsSpider(Spider):
         if not self.waiting:
             return
         self.handed_over = 0
+        # Idle: no feed or sitemap is on its way any more (one Scrapy dropped as a duplicate,
+        # say, never came back to say so), so no site's articles have anything to wait for.
+        self.unread_entries.clear()
         for request in self.hand_over():
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
