@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,11 +75,22 @@ def as_unprivileged(command: list[str]) -> list[str]:
 def run_crawl(
     sites_file: Path, db_path: Path, *args: str, requested: list[str] | None = None, **settings: str
 ) -> CrawlRun:
-    command = crawl_command(sites_file, db_path, *args, **settings)
-    process = subprocess.run(
-        command, cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True, timeout=120, check=False
-    )
+    process = run_process(crawl_command(sites_file, db_path, *args, **settings))
     return CrawlRun(process.returncode, process.stderr, list(requested or []), db_path)
+
+
+def run_process(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+    """A command (a crawl, maybe wrapped) run from the project's folder, its output kept."""
+    return subprocess.run(
+        command,
+        cwd=REPO,
+        env=CRAWL_ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **options,
+    )
 
 
 def start_crawl(sites_file: Path, db_path: Path, log: Path, **settings: str) -> subprocess.Popen:

@@ -30,7 +30,7 @@ from crawler.boundary import (
     url_refusal,
 )
 from crawler.sites import parse_site
-from tests.conftest import CRAWL_ENV, REPO, CrawlRun, crawl_command, run_crawl
+from tests.conftest import CrawlRun, crawl_command, run_crawl, run_process
 from tests.localsite import Reply, SiteHandler, serve_site
 
 SECRET = b"<html><body><h1>Internal</h1><p>SECRET-SERVER-MARKER</p></body></html>"
@@ -391,14 +391,8 @@ def test_a_subdomain_that_resolves_to_a_loopback_address_is_refused_at_connectio
             )
             db = tmp_path / "archive.db"
             crawl = " ".join(f"'{part}'" for part in crawl_command(sites_file, db))
-            process = subprocess.run(
-                ["unshare", "--mount", "sh", "-c", f"mount --bind {hosts} /etc/hosts && {crawl}"],
-                cwd=REPO,
-                env=CRAWL_ENV,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
+            process = run_process(
+                ["unshare", "--mount", "sh", "-c", f"mount --bind {hosts} /etc/hosts && {crawl}"]
             )
             assert process.returncode == 0, process.stderr[-3000:]
             assert secrets.hits == []

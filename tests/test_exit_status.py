@@ -23,21 +23,13 @@ from crawler.outcome import (
 )
 from crawler.sites import parse_site
 from pipelines.archive import lock_archive, open_archive
-from tests.conftest import CRAWL_ENV, REPO, CrawlRun, as_unprivileged, crawl_command, run_crawl
+from tests.conftest import REPO, CrawlRun, as_unprivileged, crawl_command, run_crawl, run_process
 from tests.localsite import serve_site, sites_toml
 from tests.manysite import many_sites_toml, serve_many
 
 
 def run_unprivileged(sites_file: Path, db_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        as_unprivileged(crawl_command(sites_file, db_path)),
-        cwd=REPO,
-        env=CRAWL_ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_process(as_unprivileged(crawl_command(sites_file, db_path)))
 
 
 def test_a_read_only_archive_stops_the_crawl_before_any_request(tmp_path: Path) -> None:
@@ -149,14 +141,8 @@ def test_pages_that_cannot_be_stored_stop_the_crawl_and_exit_4(tmp_path: Path) -
     with serve_many(200) as base:
         sites_file = tmp_path / "sites.toml"
         sites_file.write_text(many_sites_toml(base))
-        process = subprocess.run(
+        process = run_process(
             crawl_command(sites_file, db_path, ARCHIVE_COMMIT_EVERY="5"),
-            cwd=REPO,
-            env=CRAWL_ENV,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
             preexec_fn=lambda: limit_file_size(limit),
         )
     log = process.stderr
