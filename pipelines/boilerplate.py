@@ -39,7 +39,9 @@ def teaser_line(line: str) -> bool:
 AGENCIES = r"dpa|afp|ap|reuters|sda|apa|kna|epd|ansa|efe|ntb|tt|ritzau|pap|ctk|tass|xinhua|anp|belga|ats|keystone-sda|aa"
 SOURCE_LINE = re.compile(
     rf"^(?:quelle|quellen|source|sources|fuente|fonte|bron|źródło|copyright|©|\(c\))\b"
-    rf"|^\W*(?:mit|with|con|avec|z)?\s*(?:material (?:von|der)|agenturmaterial|agenturen|informationen (?:von|der))"
+    # the spaces before the words are \W as well: taken once (possessive), not shared out
+    # between \W* and \s* in every way a long run of them can be
+    rf"|^\W*+(?:mit|with|con|avec|z)?\s*(?:material (?:von|der)|agenturmaterial|agenturen|informationen (?:von|der))"
     rf"|^\W*(?:mit |with )?(?:{AGENCIES})(?:\s*[/,&]\s*(?:{AGENCIES}|[a-z]{{2,4}}))*\W*$"
     rf"|contributed (?:to this report|reporting)|^contributing(?: writers?| reporters?)?:|^\W*(?:with )?(?:additional )?reporting by\b"
     rf"|^(?:aus dem \w+ (?:von|übersetzt)|translated (?:from|by)|übersetzung:|redaktion:)",

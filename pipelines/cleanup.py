@@ -49,15 +49,22 @@ CREDIT_BEFORE_BY = re.compile(
     r"|videos?|bild(?:er)?|photographed|illustrated|filmed)\s*$",
     re.IGNORECASE,
 )
-NAME_SPLIT = re.compile(r"\s*(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE)
+# A separator between names. The spaces around it are taken whole, from the first one: a match
+# tried from inside a run of spaces would read the rest of the run again, once per space.
+NAME_SPLIT = re.compile(
+    r"(?:(?<!\s)\s++)?(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE
+)
 # "and" in other languages, only in lower case and between spaces ("e.V." stays whole).
-LOWER_AND = re.compile(r"\s+(?:og|och|e|i|и|ve|és)\s+")
+LOWER_AND = re.compile(r"(?<!\s)\s++(?:og|och|e|i|и|ve|és)\s+")
 # Words in lower case within a name: "Ursula von der Leyen", "Ana de la Cruz".
 NAME_PARTICLE = re.compile(
     r"(?:al|bin|da|das|de|del|della|der|di|do|dos|du|el|ibn|la|le|ten|ter|van|von|zu)$"
 )
 LIST_AND = re.compile(r"(?:and|und|et|y|e|og|och|i|и|ve|és|en)$", re.IGNORECASE)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An address starts where its word does: tried from every letter of a long word, the
+# search would read the rest of the word again from each one.
+EMAIL_ADDRESS = r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+"
+EMAIL = re.compile(EMAIL_ADDRESS)
 PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
 ROLE_WORDS = re.compile(
     r"\b(?:reporter|editor|correspondent|writer|staff|journalist|columnist|contributor"
@@ -65,28 +72,38 @@ ROLE_WORDS = re.compile(
     r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
     re.IGNORECASE,
 )
-PLACEHOLDER_NAME = re.compile(r"(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
-STAFF_LABEL = re.compile(r"\s+staff(?:\s+(?:writer|reporter))?$", re.IGNORECASE)
+PLACEHOLDER_NAME = re.compile(r"^(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
+STAFF_LABEL = re.compile(r"(?<!\s)\s++staff(?:\s++(?:writer|reporter))?$", re.IGNORECASE)
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
 ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
 DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
 HANDLE = re.compile(r"(?:^|\s)@\w+")
 # A byline's next field, run into the name when the page's author box is read as one line:
-# "Jane Doe Published ...", "Jane Doe Stand: ...", "Jane Doe vor 3 Stunden", "Follow".
+# "Jane Doe Published ...", "Jane Doe Stand: ...", "Jane Doe vor 3 Stunden", "Follow". All
+# that follows the label goes, to the end of the string (a name is one line). The spaces
+# before a label are taken from the first one, as in NAME_SPLIT.
+LABEL_START = r"(?:^|(?<!\s)\s++)"
 TRAILING_LABEL = re.compile(
-    r"(?:^|\s+)(?:published|updated|posted|post date|stand|vor|aktualisiert|veröffentlicht"
+    rf"{LABEL_START}(?:published|updated|posted|post date|stand|vor|aktualisiert|veröffentlicht"
     r"|tiempo de lectura|lesezeit|reading time|\d+ min read|message|follow|folgen|kommentare"
-    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*$"
+    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*"
     # the picture's credit and the post's tags, next in a byline: "Jane Doe Foto: © GEPA"
-    r"|(?:^|\s+)(?:(?:photo(?:graph)?s?|fotos?|bild(?:er)?|images?|tags?|schlagw(?:orte|örter)"
-    r"|kategorien?|categor(?:y|ies))\s*:|©).*$"
+    rf"|{LABEL_START}(?:(?:photo(?:graph)?s?|fotos?|bild(?:er)?|images?|tags?|schlagw(?:orte|örter)"
+    r"|kategorien?|categor(?:y|ies))\s*+:|©).*"
     # a picture's credit without a colon: "Christian Seiler Illustration", "Olga Symbolbild"
-    r"|(?:^|\s+)(?:illustrations?|symbolbild|symbolfoto|archivbild|archivfoto)\b(?!\s*:).*$",
-    re.IGNORECASE,
+    rf"|{LABEL_START}(?:illustrations?|symbolbild|symbolfoto|archivbild|archivfoto)\b(?!\s*+:).*",
+    re.IGNORECASE | re.DOTALL,
 )
-PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]|<[^>]*>")
+# A bracket that is never closed would be read to the end of the text again from each "(":
+# what a byline puts in brackets (an agency, a role, a tag) is far shorter than this.
+BRACKETED_CHARS = 200
+PARENTHESES = re.compile(
+    rf"\([^)]{{0,{BRACKETED_CHARS}}}\)"
+    rf"|\[[^\]]{{0,{BRACKETED_CHARS}}}\]"
+    rf"|<[^>]{{0,{BRACKETED_CHARS}}}>"
+)
 # RSS 2.0 writes authors as "jane@example.com (Jane Doe)".
-EMAIL_WITH_NAME = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*\(([^)]+)\)")
+EMAIL_WITH_NAME = re.compile(rf"{EMAIL_ADDRESS}\s*+\(([^)]{{1,{BRACKETED_CHARS}}})\)")
 INLINE_TAGS = (
     "a|abbr|b|big|blockquote|br|cite|code|div|em|figcaption|figure|font|h[1-6]|i|img|li|mark"
     "|ol|p|q|s|small|span|strong|sub|sup|table|td|th|tr|u|ul"
@@ -159,9 +176,12 @@ HEADLINE_MAX_WORDS = 40
 HEADLINE_KICKER_CHARS = 40
 HEADLINE_MIN_CHARS = 20
 ABOUT_PREFIX = re.compile(r"(?:about|über|à propos de|acerca de|sobre)\s+", re.IGNORECASE)
+# A field of names, with the roles and labels run into them, is far shorter: the longest in the
+# dev corpora has under 200 characters. Past this, a feed's or page's author field is cut.
+MAX_NAMES_FIELD_CHARS = 1000
 # After the publisher's name: "(SIX: ASCN)", ", Inc.", then "is a/an/the/one ...".
 COMPANY_PROFILE = re.compile(
-    r"(?:\s*\([^)]{1,40}\))?(?:,?\s+(?:inc|ltd|llc|plc|ag|gmbh|sa|se|nv|corp)\.?,?)?\s+"
+    r"^(?:\s*\([^)]{1,40}\))?(?:,?\s+(?:inc|ltd|llc|plc|ag|gmbh|sa|se|nv|corp)\.?,?)?\s+"
     r"(?:is|are|ist|sind|est|es|è|é)\s+(?:a|an|the|one|ein|eine|einer|un|une|uno|una|um|uma|l[ae]|el)\s",
     re.IGNORECASE,
 )
@@ -584,7 +604,7 @@ def clean_author_names(
     a URL, an e-mail or a number is taken as the page says it ("dpa", "BR24 Redaktion")."""
     excluded = {_comparable(_without_domain(name)) for name in not_authors if name}
     cleaned: dict[str, str] = {}
-    for raw in raw_names:
+    for raw in map(names_field, raw_names):
         raw = EMAIL_WITH_NAME.sub(r"\1", raw)
         raw = EMAIL.sub(" ", PARENTHESES.sub(" ", raw))
         raw = HANDLE.sub(" ", raw)
@@ -610,6 +630,16 @@ def clean_author_names(
                 if acceptable and _comparable(_without_domain(name)) not in excluded:
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())
+
+
+def names_field(raw: str) -> str:
+    """A field of author names as the rules below read it: on one line, its runs of spaces
+    collapsed, and cut at a word's end after MAX_NAMES_FIELD_CHARS. The field comes from feeds
+    and pages as they are, and a name is a line of a few words."""
+    field = normalise_space(raw)
+    if len(field) <= MAX_NAMES_FIELD_CHARS:
+        return field
+    return field[: MAX_NAMES_FIELD_CHARS + 1].rsplit(" ", 1)[0][:MAX_NAMES_FIELD_CHARS]
 
 
 def without_staff_label(name: str, site_names: set[str]) -> str:

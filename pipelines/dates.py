@@ -59,6 +59,10 @@ WIDELY_USED_LANGUAGES = (
 RFC822 = re.compile(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 LETTER_THEN_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
 COMMA_THEN_DIGIT = re.compile(r",(?=\d)")
+# A date with its time, zone and label is a few dozen characters. A longer string is text that
+# stood where a date was expected (a feed's or a page's, as they come): it is set aside before
+# any rule reads it, in the crawl's main process too.
+MAX_DATE_CHARS = 120
 
 
 class DateRejected(ValueError):
@@ -92,6 +96,8 @@ def normalise_published_date(
     dates ("3 hours ago") count back from `fetched_at`. Raises DateRejected with the reason,
     or DateparserNeeded when `exact_only` and the string is not ISO 8601 or RFC 822.
     """
+    if _too_long(raw):
+        raise DateRejected(f"{raw.strip()[:40]!r}... is too long to be a date")
     zone = ZoneInfo(timezone) if timezone else UTC
     if date_order == AMBIGUOUS:
         raise DateRejected(f"{raw!r} could be day/month or month/day, and the page does not say")
@@ -192,6 +198,8 @@ def with_local_offset(chosen: ChosenDate, same_page: list[ChosenDate]) -> Chosen
 def numeric_date_order(raw: str, language_tag: str | None, *, visible: bool) -> str | None:
     """How to read an all-numeric date whose first two numbers could both be the month:
     "DMY", "MDY", AMBIGUOUS, or None when there is nothing to decide."""
+    if _too_long(raw):
+        return None  # no date: normalise_published_date rejects it
     match = NUMERIC_DATE.match(_tidy(raw))
     if not match:
         return None
@@ -247,8 +255,6 @@ def _parse(
     text = raw.strip()
     if not text:
         raise DateRejected("empty date")
-    if len(text) > 120:
-        raise DateRejected(f"{text[:40]!r}... is too long to be a date")
     exact = _parse_iso(text, zone) or _parse_rfc822(text)
     if exact is not None:
         return exact
@@ -290,6 +296,11 @@ def _dateparser(
         },
     )
     return parser.get_date_data(text)
+
+
+def _too_long(raw: str) -> bool:
+    """Longer than a date can be (MAX_DATE_CHARS), spaces around it aside."""
+    return len(raw) > MAX_DATE_CHARS and len(raw.strip()) > MAX_DATE_CHARS
 
 
 def _parse_iso(text: str, zone: Any) -> tuple[datetime, bool] | None:

@@ -118,8 +118,14 @@ class Extraction:
     modified: list[DateCandidate] = field(default_factory=list)
 
 
-def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
-    """Extract one article; raise ExtractionError when there is no article text to keep."""
+def extract_article(
+    html: str, url: str, *, min_words: int = 15, hint_authors: Iterable[str] = ()
+) -> Extraction:
+    """Extract one article; raise ExtractionError when there is no article text to keep.
+
+    `hint_authors` are the names a feed or sitemap gave for the page, taken when the page
+    itself names nobody. They are cleaned here, in the worker like the page's own: they are
+    untrusted text, and the cleanup rules must not run in the crawl's main process."""
     if not html.strip():
         raise ExtractionError("the page is empty")
     tree = parse_page(html)
@@ -203,7 +209,7 @@ def extract_article(html: str, url: str, *, min_words: int = 15) -> Extraction:
         url=choose_article_url(url, page.canonical_url),
         title=title,
         text=text,
-        authors=authors,
+        authors=authors or clean_author_names(hint_authors),
         description=page.description or guessed.description,
         tags=page.tags or guessed.tags,
         image=_absolute(url, page.image or guessed.image),
@@ -547,10 +553,16 @@ class ExtractStage:
             return item
         try:
             if self.pool is None:
-                extraction = extract_article(item.html, item.url, min_words=self.min_words)
+                extraction = extract_article(
+                    item.html, item.url, min_words=self.min_words, hint_authors=item.hint_authors
+                )
             else:
                 extraction = await self.pool.run(
-                    extract_article, item.html, item.url, min_words=self.min_words
+                    extract_article,
+                    item.html,
+                    item.url,
+                    min_words=self.min_words,
+                    hint_authors=item.hint_authors,
                 )
         except ExtractionError as error:
             self._count("extract/rejected")
@@ -571,11 +583,12 @@ class ExtractStage:
 
 
 def apply_extraction(item: Article, extraction: Extraction) -> None:
-    """Copy the extraction into the item; what the page lacks, the feed or sitemap may give."""
+    """Copy the extraction into the item; what the page lacks, the feed or sitemap may give
+    (its authors were taken in extract_article, which cleans them)."""
     item.url = extraction.url
     item.title = extraction.title or item.hint_title
     item.text = extraction.text
-    item.authors = extraction.authors or clean_author_names(item.hint_authors)
+    item.authors = extraction.authors
     item.description = extraction.description
     item.tags = extraction.tags
     item.image = extraction.image

@@ -227,23 +227,30 @@ def _jsonld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "null", strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the parser goes ("[[[[..."), which no page's
+            # real metadata is; that block is skipped like a malformed one.
             continue
         yield from _walk(data)
 
 
 def _walk(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for value in data:
-            yield from _walk(value)
-    elif isinstance(data, dict):
-        yield data
-        graph = data.get("@graph")
-        if graph is not None:
-            yield from _walk(graph)
-        main = data.get("mainEntity")
-        if isinstance(main, dict | list):
-            yield from _walk(main)
+    """The objects of a JSON-LD document, depth first in document order: each object, then
+    those of its @graph, then those of its mainEntity. Walked with a list of what is left to
+    see rather than by recursion, so that no nesting depth json.loads accepts can stop it."""
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, list):
+            pending.extend(reversed(value))
+        elif isinstance(value, dict):
+            yield value
+            main = value.get("mainEntity")
+            if isinstance(main, dict | list):
+                pending.append(main)
+            graph = value.get("@graph")
+            if graph is not None:
+                pending.append(graph)  # taken first: the @graph comes before the mainEntity
 
 
 def _resolve_refs(obj: dict[str, Any] | None, by_id: dict[str, dict[str, Any]]) -> Any:

@@ -16,8 +16,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-# A JSON string literal long enough to hold a story (a few paragraphs of markup).
-STRING_LITERAL = re.compile(r'"((?:[^"\\]|\\.){200,})"', re.DOTALL)
+# The inside of a JSON string literal, read from just after its opening quote: up to the
+# closing quote, or to the end of the text when there is none.
+LITERAL_BODY = re.compile(r'(?:[^"\\]++|\\.)*+', re.DOTALL)
+# A literal long enough to hold a story (a few paragraphs of markup), in characters or escapes.
+STORY_LITERAL_UNITS = re.compile(r'(?:[^"\\]|\\.){200}', re.DOTALL)
 PARAGRAPH_TAG = re.compile(r"<p[\s>]", re.IGNORECASE)
 MIN_PARAGRAPHS = 3
 # Literals inside literals: flight data is JSON text in a JavaScript string, once more.
@@ -41,12 +44,34 @@ def embedded_article_html(tree: Any) -> str | None:
     return best
 
 
+def long_literals(text: str) -> Iterator[str]:
+    """The insides of the string literals in `text` with at least 200 characters or escapes,
+    from left to right, each found from the first quote not inside an earlier one.
+
+    A quote inside a literal that is too short or never closed starts no long literal either:
+    read from there, the literal ends where the outer one does. So the search goes on from the
+    end of each literal it reads, and reads the text once; a regular expression that tried
+    every quote again would read a long unclosed literal of escaped quotes once per quote."""
+    start = text.find('"')
+    while start != -1:
+        body = LITERAL_BODY.match(text, start + 1)
+        end = body.end() if body else start + 1
+        closed = text.startswith('"', end)
+        if closed and STORY_LITERAL_UNITS.match(text, start + 1):
+            yield text[start + 1 : end]
+            start = text.find('"', end + 1)
+        elif closed:
+            start = end  # the closing quote may open the next literal
+        else:
+            return
+
+
 def html_strings(text: str, depth: int) -> Iterator[str]:
     """The decoded string literals in `text` that hold paragraph markup, looking `depth`
     levels of literals deep."""
-    for match in STRING_LITERAL.finditer(text):
+    for body in long_literals(text):
         try:
-            decoded = json.loads(f'"{match.group(1)}"')
+            decoded = json.loads(f'"{body}"')
         except ValueError:
             continue
         if not isinstance(decoded, str):

@@ -28,7 +28,11 @@ from lxml import html as lxml_html
 from pipelines.cleanup import alphanumerics, normalise_space
 from pipelines.metadata import PageMetadata
 
-SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|\s*(?:\||ㅣ|--|：|｜|│)\s*")
+# The spaces before a separator are taken from the first one: tried from each space of a long
+# run, the search would read the rest of the run again each time.
+SEPARATOR = re.compile(
+    r"(?<!\s)\s++(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|(?:(?<!\s)\s++)?(?:\||ㅣ|--|：|｜|│)\s*"
+)
 BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door)\s+\S+(?:\s+\S+){0,3}$", re.IGNORECASE)
 MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\xa0-\xbf]")
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button"}
@@ -70,8 +74,13 @@ HOME_PATHS = {
 MAX_KICKER_WORDS = 8
 MAX_SITE_NAME_WORDS = 6
 PIPE_BEFORE = re.compile(r"\s[|｜ㅣ│]\s*$")
-# The closing segment of a <title> with nothing to compare it with: "Headline | iPhone".
-CLOSING_SEGMENT = re.compile(r"\s+(?:\||-|–|—|│)\s+(?=[^\W\d_])(?!.*\s(?:\||-|–|—|│)\s)(.+)$")
+# The closing segment of a <title> with nothing to compare it with: "Headline | iPhone", the
+# text after the last separator. Each character of the segment is checked for the start of
+# another separator where it stands: looking ahead to the end of the title from every
+# separator instead reads a title of many separators again for each.
+CLOSING_SEGMENT = re.compile(
+    r"(?<!\s)\s++(?:\||-|–|—|│)\s++(?=[^\W\d_])((?:(?!\s(?:\||-|–|—|│)\s).)++)$"
+)
 MAX_CLOSING_SEGMENT_WORDS = 4
 # Headlines read from <meta> attributes (and trafilatura's, which copies them).
 META_SOURCES = ("meta", "og", "tw", "traf")
@@ -238,7 +247,7 @@ def element_text(element: Any) -> str:
 
     walk(element)
     text = "".join(pieces)
-    text = re.sub(r"\x00+(?=\s*[:;,.!?)\]…])", "", text)
+    text = re.sub(r"(?<!\x00)\x00++(?=\s*+[:;,.!?)\]…])", "", text)
     text = re.sub(r"(?<=[(\[])\x00+", "", text)
     return normalise_space(text.replace("\x00", " "))
 
@@ -316,7 +325,7 @@ def relation(a: str, b: str) -> str | None:
             return "suffix"
     if a.endswith(b):
         head = a[: len(a) - len(b)]
-        match = re.search(r"(?::|\s+(?:\||-|–|—))\s*$|[»«\"“”„]\s*$", head)
+        match = re.search(r"(?::|(?<!\s)\s++(?:\||-|–|—))\s*+$|[»«\"“”„]\s*+$", head)
         if match and 0 < len(head[: match.start()].split()) <= MAX_KICKER_WORDS:
             return "kicker"
     return None

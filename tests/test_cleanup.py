@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from pipelines.cleanup import (
+    MAX_NAMES_FIELD_CHARS,
     alphanumerics,
     clean_author_names,
     clean_body,
@@ -15,11 +17,13 @@ from pipelines.cleanup import (
     drop_page_headline,
     is_byline,
     is_company_profile_start,
+    is_contact_line,
     is_credit_line,
     is_date_line,
     is_post_fields_line,
     is_prompt_line,
     is_tail_heading,
+    names_field,
     parse_byline,
     squashed,
     strip_tag_debris,
@@ -546,3 +550,60 @@ def test_a_numbered_list_that_ends_the_text_is_no_menu() -> None:
     # The same at the top: a list that opens the text.
     opening = ["1. Ann Lee", "2. Bo Chan", "3. Tom Hale", f"4. {PARAGRAPH}"]
     assert drop_menu_runs(opening) == opening
+
+
+# Hostile author fields and text: each must be read at once (a backtracking rule took 31 s on
+# the first), and give a sane answer. The bound is a hang guard, far above the milliseconds
+# each takes.
+PROMPTLY = 1.0
+
+
+@pytest.mark.parametrize("spaces", [8_000, 50_000])
+def test_a_name_with_a_long_run_of_spaces_is_read_at_once(spaces: int) -> None:
+    started = time.perf_counter()
+    names = clean_author_names(["Ann" + " " * spaces + "Lee"])
+    assert time.perf_counter() - started < PROMPTLY
+    assert names == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Ann" + "\n" * 50_000 + "Lee",
+        "Ann" + " and" * 12_500,
+        "Ann Lee Follow " * 3_000 + "\nx",
+        "a" * 50_000 + "@",
+        "a@b.c (" * 7_000,
+        "(a" * 25_000,
+        "Ann" + " staff" * 8_000 + " x",
+        "By " * 16_000,
+    ],
+    ids=["newlines", "and", "labels", "word-at", "email-name", "brackets", "staff", "by"],
+)
+def test_hostile_author_fields_are_read_at_once_and_give_names_or_nothing(raw: str) -> None:
+    started = time.perf_counter()
+    names = clean_author_names([raw])
+    assert time.perf_counter() - started < PROMPTLY
+    assert all(len(name) <= 60 and "\n" not in name for name in names)
+
+
+def test_a_long_field_of_names_is_cut_at_the_end_of_a_word() -> None:
+    field = names_field("Ann Lee, " * 200)
+    assert len(field) <= MAX_NAMES_FIELD_CHARS
+    assert field.endswith("Lee,")
+    assert names_field("  Ann \n\t Lee ") == "Ann Lee"
+
+
+def test_a_long_word_in_the_text_is_read_at_once() -> None:
+    word = "a" * 60_000
+    started = time.perf_counter()
+    text = clean_body(f"{PARAGRAPH}\n{word}@\n{SECOND}")
+    assert is_contact_line(f"Contact: {word}@") is False
+    assert time.perf_counter() - started < PROMPTLY
+    assert text.startswith(PARAGRAPH)
+    assert text.endswith(SECOND)
+
+
+def test_an_address_glued_to_a_word_is_still_found_from_where_the_word_starts() -> None:
+    assert clean_author_names(["Jane Doe jane_doe.x+news@example.com"]) == ["Jane Doe"]
+    assert clean_author_names(["jane@example.com (Jane Doe (Courier))"]) == ["Jane Doe"]

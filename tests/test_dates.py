@@ -1,4 +1,5 @@
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -219,3 +220,25 @@ def test_only_dates_that_need_dateparser_go_to_a_worker(raw: str, trips: int) ->
     assert archived.published_at is not None
     assert archived.published_at.startswith("2024-03-05")
     assert pool.calls == trips
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["1" * 50_000, "03/04/" * 8_000, "Updated: " + " " * 50_000 + "x", "2024-03-05" + "T" * 50_000],
+    ids=["digits", "numbers", "spaces", "iso-prefix"],
+)
+def test_a_date_too_long_to_be_one_is_set_aside_at_once_in_the_main_process(hostile: str) -> None:
+    """The main process reads feeds' and pages' raw dates (exact_only): a hostile one is set
+    aside before any rule reads it, and the page's real date is still taken."""
+    candidates = [DateCandidate(hostile, "feed"), DateCandidate("2024-03-05T10:00:00Z", "feed")]
+    started = time.perf_counter()
+    chosen, reasons = choose_date(candidates, fetched_at=FETCHED, exact_only=True)
+    assert time.perf_counter() - started < 1.0  # a hang guard: it takes microseconds
+    assert chosen is not None
+    assert chosen.value == "2024-03-05T10:00:00Z"
+    assert reasons == [f"feed: {hostile[:40]!r}... is too long to be a date"]
+    assert len(reasons[0]) < 100
+
+
+def test_a_short_date_padded_with_spaces_is_still_read() -> None:
+    assert normalise(" " * 500 + "2024-03-05" + "\n" * 500) == "2024-03-05"

@@ -3,8 +3,10 @@ tests/site/expected.json (written by hand from the pages, not from the code's ou
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import trafilatura.utils
@@ -23,6 +25,7 @@ from pipelines.extract import (
     parse_page,
 )
 from pipelines.metadata import PageMetadata
+from pipelines.workers import PagePool
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -462,3 +465,83 @@ def test_a_date_only_in_an_author_box_cut_as_furniture_is_still_found() -> None:
     )
     extraction = extract_article(html, "https://courier.example/ferry-returns")
     assert DateCandidate("2024-03-05", "htmldate") in extraction.published
+
+
+DECLARED = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Ferry returns to'
+    ' the river", "author": {"@type": "Person", "name": "Ann Lee"}, "datePublished":'
+    ' "2024-03-05T09:00:00Z"}</script>'
+)
+ARRAYS_TOO_DEEP = "[" * 100_000
+OBJECTS_TOO_DEEP = '{"a":' * 100_000
+
+
+@pytest.mark.parametrize(
+    "deep_blocks",
+    [[ARRAYS_TOO_DEEP], [OBJECTS_TOO_DEEP], [ARRAYS_TOO_DEEP, OBJECTS_TOO_DEEP]],
+    ids=["arrays", "objects", "both"],
+)
+def test_json_ld_nested_deeper_than_json_reads_is_skipped_and_the_page_kept(
+    deep_blocks: list[str],
+) -> None:
+    blocks = "".join(
+        f'<script type="application/ld+json">{block}</script>' for block in deep_blocks
+    )
+    extraction = extract_article(author_page(blocks + DECLARED), f"{BASE}/a.html")
+    assert extraction.title == "Ferry returns to the river"
+    assert extraction.authors == ["Ann Lee"]
+    assert DateCandidate("2024-03-05T09:00:00Z", "jsonld") in extraction.published
+    assert extraction.text.startswith("The ferry carried its first passengers")
+    # Alone, with nothing else declared: the page is read from what it prints.
+    alone = extract_article(author_page(blocks, "<p>By Bo Chan</p>"), f"{BASE}/a.html")
+    assert (alone.title, alone.authors) == ("Ferry returns", ["Bo Chan"])
+
+
+def test_json_ld_as_deep_as_json_reads_is_walked() -> None:
+    nested = "[" * 900 + '{"@type": "NewsArticle", "headline": "Deep ferry"}' + "]" * 900
+    head = f'<script type="application/ld+json">{nested}</script>'
+    assert extract_article(author_page(head), f"{BASE}/a.html").title == "Deep ferry"
+
+
+def test_the_feeds_authors_are_taken_when_the_page_names_nobody() -> None:
+    hinted = ["By Ann" + " " * 50_000 + "Lee", "ann@example.com (Bo Chan)"]
+    extraction = extract_article(author_page(""), f"{BASE}/a.html", hint_authors=hinted)
+    assert extraction.authors == ["Ann Lee", "Bo Chan"]
+    signed = author_page("", "<p>By Tom Hale</p>")
+    assert extract_article(signed, f"{BASE}/a.html", hint_authors=hinted).authors == ["Tom Hale"]
+
+
+class InProcessPool:
+    """A stand-in for the worker pool: runs each call here, and says when one is running."""
+
+    def __init__(self) -> None:
+        self.running = False
+
+    async def run(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        self.running = True
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.running = False
+
+
+def test_the_feeds_authors_are_cleaned_in_the_worker_not_in_the_main_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = InProcessPool()
+    clean_author_names = pipelines.extract.clean_author_names
+
+    def in_the_worker_only(*args: Any, **kwargs: Any) -> list[str]:
+        assert pool.running, "author names cleaned in the crawl's main process"
+        return clean_author_names(*args, **kwargs)
+
+    monkeypatch.setattr(pipelines.extract, "clean_author_names", in_the_worker_only)
+    item = Article(
+        url=f"{BASE}/a.html",
+        site="courier",
+        html=author_page(""),
+        fetched_at="2026-11-27T12:00:00Z",
+        hint_authors=["By Ann" + " " * 50_000 + "Lee"],
+    )
+    stage = ExtractStage(min_words=15, pool=cast(PagePool, pool))
+    assert asyncio.run(stage.process_item(item)).authors == ["Ann Lee"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from lxml import html as lxml_html
 
@@ -248,3 +250,26 @@ def test_the_pages_own_slug_is_no_section_even_with_a_closing_slash() -> None:
     url = "https://www.riverside-courier.example/travel/island-ferry-guide/"
     head = "<title>Island ferry guide - a day out on the water</title>"
     assert title_of(head, url=url) == "Island ferry guide - a day out on the water"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        ("<title>" + "Ferry returns - " * 4_000 + "Courier</title>", "", "Ferry returns - "),
+        ("<title>" + "Ferry returns | " * 4_000 + "2024</title>", "", "Ferry returns | "),
+        ("<title>Ferry returns" + " " * 50_000 + "| Courier</title>", "", "Ferry returns"),
+        (
+            '<meta property="og:title" content="' + "Port - " * 8_000 + 'Ferry returns">',
+            "<h1>Ferry returns</h1>",
+            "Ferry returns",
+        ),
+        ("", "<h1>" + "<small></small>" * 20_000 + "Ferry returns</h1>", "Ferry returns"),
+    ],
+    ids=["dashes", "pipes", "spaces", "kickers", "elements"],
+)
+def test_hostile_titles_are_read_at_once(head: str, body: str, expected: str) -> None:
+    started = time.perf_counter()
+    title = title_of(head, body)
+    assert time.perf_counter() - started < 2.0  # a hang guard: each takes milliseconds
+    assert title is not None
+    assert title.startswith(expected)
