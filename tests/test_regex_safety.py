@@ -26,7 +26,6 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
-import pytest
 from pebble import ProcessPool
 
 PACKAGES = ("pipelines", "crawler")
@@ -50,14 +49,6 @@ FLAGS_POSITION = {
     "split": 3,
     "sub": 4,
     "subn": 4,
-}
-# Patterns known to fail, that this project's extraction modules cannot fix (another part of
-# the project owns them). Each stays checked: the test of the list fails once it is fixed.
-KNOWN_SLOW = {
-    "crawler.spiders.news.TOO_LARGE": (
-        "(\\d+) is tried from every digit of a run of digits and reads the rest of the run each "
-        "time; it reads Scrapy's message about a download, which holds the page's URL"
-    ),
 }
 
 
@@ -473,19 +464,5 @@ def test_every_runtime_pattern_is_listed() -> None:
 
 def test_every_pattern_takes_linear_time() -> None:
     checked, _ = patterns_and_runtime()
-    checked = [item for item in checked if item.where not in KNOWN_SLOW]
     problems = over_budget(checked)
-    assert not problems, report(problems)
-
-
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="other parts of the project own these: KNOWN_SLOW"
-)
-@pytest.mark.parametrize("where", sorted(KNOWN_SLOW))
-def test_known_slow_patterns_are_still_slow(where: str) -> None:
-    """Fails (as expected) while the pattern is slow; passes, and so fails the run, once it is
-    fixed: then it comes off KNOWN_SLOW."""
-    checked, _ = patterns_and_runtime()
-    (item,) = [item for item in checked if item.where == where]
-    problems = over_budget([item])
     assert not problems, report(problems)

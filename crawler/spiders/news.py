@@ -58,7 +58,8 @@ from pipelines.workers import PagePool, WorkerFailed, pool_for
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Article requests handed to Scrapy at a time, per concurrent download allowed.
 ARTICLES_AHEAD_PER_DOWNLOAD = 2
-TOO_LARGE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+# A number starts where its digits start, so that a long run of digits is read once.
+TOO_LARGE = re.compile(r"(?<!\d)(\d+) bytes which is larger than download max size \((\d+)\)")
 Result = TypeVar("Result")
 
 
