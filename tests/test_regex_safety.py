@@ -59,7 +59,7 @@ class CheckedPattern:
     pattern from every position the way search, sub, split and findall do."""
 
     where: str
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[Any]
     operation: str = "finditer"
 
 
@@ -104,8 +104,7 @@ def global_patterns(module: ModuleType) -> Iterator[CheckedPattern]:
     seen: set[int] = set()
     for name, value in vars(module).items():
         for where, pattern in reachable_patterns(value, f"{module.__name__}.{name}", seen):
-            if isinstance(pattern.pattern, str):
-                yield CheckedPattern(where, pattern)
+            yield CheckedPattern(where, pattern)
 
 
 @dataclass(frozen=True)
@@ -212,7 +211,7 @@ def bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[s
 # Patterns built at run time from what the function is given: how each is covered, as
 # patterns built the way the function builds them, or the reason it is not checked. A new
 # one fails test_every_runtime_pattern_is_listed until it is listed here.
-def _prune_expression_patterns() -> list[re.Pattern[str]]:
+def _prune_expression_patterns() -> list[re.Pattern[Any]]:
     from pipelines.prune_expressions import regex_tests, replaced_expressions
 
     return [
@@ -220,13 +219,13 @@ def _prune_expression_patterns() -> list[re.Pattern[str]]:
     ]
 
 
-def _full_name_patterns() -> list[re.Pattern[str]]:
+def _full_name_patterns() -> list[re.Pattern[Any]]:
     from pipelines.extract import NAME_WORD
 
     return [re.compile(rf"\b{re.escape(name)} ({NAME_WORD})") for name in ("Todd", "Ann-Marie")]
 
 
-RUNTIME_PATTERNS: dict[str, Callable[[], list[re.Pattern[str]]] | str] = {
+RUNTIME_PATTERNS: dict[str, Callable[[], list[re.Pattern[Any]]] | str] = {
     # An author's name, escaped: a literal string.
     "pipelines.cleanup.is_byline: re.escape(name)": lambda: [
         re.compile(re.escape("Ann Lee"), re.IGNORECASE)
@@ -255,7 +254,7 @@ def collect_patterns() -> tuple[list[CheckedPattern], set[str]]:
         for inline in inline_patterns(module):
             source = inline.value(inline.argument)
             flags = inline.value(inline.flags_argument())
-            if isinstance(source, str) and isinstance(flags, int | re.RegexFlag):
+            if isinstance(source, str | bytes) and isinstance(flags, int | re.RegexFlag):
                 add(CheckedPattern(inline.where, re.compile(source, flags), inline.operation))
                 continue
             if isinstance(source, re.Pattern):
@@ -334,15 +333,18 @@ def generic_inputs() -> dict[str, str]:
     return inputs
 
 
-def pattern_words(pattern: re.Pattern[str]) -> list[str]:
+def pattern_words(pattern: re.Pattern[Any]) -> list[str]:
     """A few of the words a pattern looks for: inputs made of them reach its later parts."""
-    words = list(dict.fromkeys(re.findall(r"(?<![\\\w])[^\W\d_]{2,}", pattern.pattern)))
+    source = pattern.pattern
+    if isinstance(source, bytes):  # a pattern over bytes (a feed, before it is decoded)
+        source = source.decode("ascii", "replace")
+    words = list(dict.fromkeys(re.findall(r"(?<![\\\w])[^\W\d_]{2,}", source)))
     if len(words) <= 3:
         return words
     return [words[0], words[len(words) // 2], words[-1]]
 
 
-def derived_inputs(pattern: re.Pattern[str]) -> dict[str, str]:
+def derived_inputs(pattern: re.Pattern[Any]) -> dict[str, str]:
     """Inputs made of the words the pattern looks for: one after another, before a line
     break that a `$` or a `.` cannot cross, and followed by a long run of spaces."""
     size = INPUT_CHARS
@@ -367,15 +369,18 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise OverBudget
 
 
-def run_once(pattern: re.Pattern[str], operation: str, text: str) -> float:
+def run_once(pattern: re.Pattern[Any], operation: str, text: str) -> float:
     """Seconds for one run; infinity when it was stopped at INTERRUPT_SECONDS."""
+    subject: str | bytes = text
+    if isinstance(pattern.pattern, bytes):
+        subject = text.encode("utf-8", "surrogatepass")
     signal.setitimer(signal.ITIMER_REAL, INTERRUPT_SECONDS)
     started = time.perf_counter()
     try:
         if operation == "match":
-            pattern.match(text)
+            pattern.match(subject)
         else:
-            for _ in pattern.finditer(text):
+            for _ in pattern.finditer(subject):
                 pass
     except OverBudget:
         return float("inf")
@@ -384,7 +389,7 @@ def run_once(pattern: re.Pattern[str], operation: str, text: str) -> float:
     return time.perf_counter() - started
 
 
-def slow_inputs(pattern: re.Pattern[str], operation: str) -> list[tuple[str, float]]:
+def slow_inputs(pattern: re.Pattern[Any], operation: str) -> list[tuple[str, float]]:
     """(input, seconds) for each input the pattern took longer than the budget on (in a
     worker process). A run a little over budget is timed again: the machine may have been
     busy."""
