@@ -16,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -36,6 +36,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from crawler import settings as defaults
 from crawler.boundary import as_requested, url_refusal
 from crawler.discovery import (
     SITEMAP_MAX_ENTRIES,
@@ -53,25 +54,24 @@ from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
 from pipelines.archive import SeenUrl, read_seen_urls
-from pipelines.workers import PagePool, WorkerFailed, pool_for
+from pipelines.workers import PagePool, Result, WorkerFailed, pool_for
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Article requests handed to Scrapy at a time, per concurrent download allowed.
 ARTICLES_AHEAD_PER_DOWNLOAD = 2
 # A number starts where its digits start, so that a long run of digits is read once.
 TOO_LARGE = re.compile(r"(?<!\d)(\d+) bytes which is larger than download max size \((\d+)\)")
-Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
 class DiscoveryLimits:
     """How much one site may make a run download and hold (README, Settings)."""
 
-    feed_size: int = 10 * 1024 * 1024
-    sitemap_size: int = 50 * 1024 * 1024
-    sitemap_depth: int = 3
-    sitemaps_per_site: int = 1000
-    urls_per_site: int = 500_000
+    feed_size: int = defaults.ARCHIVE_FEED_MAXSIZE
+    sitemap_size: int = defaults.ARCHIVE_SITEMAP_MAXSIZE
+    sitemap_depth: int = defaults.ARCHIVE_SITEMAP_DEPTH
+    sitemaps_per_site: int = defaults.ARCHIVE_SITEMAPS_PER_SITE
+    urls_per_site: int = defaults.ARCHIVE_URLS_PER_SITE
 
     @classmethod
     def from_settings(cls, settings: Any) -> DiscoveryLimits:
