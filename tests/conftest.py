@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -33,6 +34,15 @@ class CrawlRun:
     log: str
     requested: list[str]
     db_path: Path
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of the crawl's archive, as dicts."""
+        connection = sqlite3.connect(self.db_path)
+        connection.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in connection.execute(sql, params)]
+        finally:
+            connection.close()
 
     def stat(self, name: str) -> int:
         """A counter from the closing stats dump, 0 when absent."""

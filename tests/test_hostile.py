@@ -5,7 +5,6 @@ then the pure functions behind each decision, on tiny inputs."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -47,12 +46,7 @@ class HostileCrawl:
     walled_requested: list[str]
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        connection = sqlite3.connect(self.run.db_path)
-        connection.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in connection.execute(sql, params)]
-        finally:
-            connection.close()
+        return self.run.rows(sql, params)
 
     def failure(self, path: str, base: str | None = None) -> tuple[str, str, str]:
         found = self.rows("select * from failures where url = ?", ((base or self.base) + path,))

@@ -7,7 +7,6 @@ archived with what it says, or leaves a failures row."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -151,12 +150,7 @@ class HostileTextCrawl:
     seconds: float
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        connection = sqlite3.connect(self.run.db_path)
-        connection.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in connection.execute(sql, params)]
-        finally:
-            connection.close()
+        return self.run.rows(sql, params)
 
     def outcome(self, path: str) -> Outcome:
         url = self.base + path
