@@ -31,6 +31,8 @@ class Article:
     # The response's validators, kept for a conditional request on the next run.
     etag: str | None = None
     last_modified: str | None = None
+    # The WARC-Record-ID of the response as fetched, when it was kept (crawler/capture.py).
+    capture_id: str | None = None
 
     # Set by the extract stage.
     title: str | None = None

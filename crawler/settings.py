@@ -44,6 +44,14 @@ ARCHIVE_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 ARCHIVE_SITEMAP_DEPTH = 3
 ARCHIVE_SITEMAPS_PER_SITE = 1000
 ARCHIVE_URLS_PER_SITE = 500_000
+# Every article page is kept as fetched, in WARC files (README, "Pages as fetched"): in
+# ARCHIVE_WARC_DIR (empty: the folder `warc` beside ARCHIVE_DB), a new file per run and
+# whenever one passes ARCHIVE_WARC_MAX_MB megabytes; feeds and sitemaps too with
+# ARCHIVE_WARC_DISCOVERY. `scrapy reextract` reads them back.
+ARCHIVE_WARC = True
+ARCHIVE_WARC_DIR = ""
+ARCHIVE_WARC_MAX_MB = 1000
+ARCHIVE_WARC_DISCOVERY = False
 
 DOWNLOADER_MIDDLEWARES = {
     # Every request is checked against its site's boundary before anything else runs (not
@@ -56,6 +64,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RedirectLoops": 640,
     # After HttpCompressionMiddleware (590) has decompressed the body.
     "crawler.middlewares.FalseCharsetClaims": 100,
+    # Next to the downloader: the first to see a response, as received.
+    "crawler.capture.WarcCapture": 950,
 }
 # Only web pages: a feed, sitemap or redirect naming file:, data:, s3: or ftp: is never fetched.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}

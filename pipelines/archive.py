@@ -15,13 +15,13 @@ import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from captures.writing import Capture, utc_timestamp
 from crawler.items import PageFailure
 
 migrations = Migrations("morgue")
@@ -146,6 +146,44 @@ def m006_create_article_versions(db: Database) -> None:
     )
     db["article_versions"].create_index(["url"])  # type: ignore[union-attr]
     db["article_versions"].create_index(["replaced_at"])  # type: ignore[union-attr]
+
+
+@migrations()
+def m007_create_captures(db: Database) -> None:
+    # One row per response kept in a WARC file (captures/), found by file, offset and length.
+    db["captures"].create(  # type: ignore[union-attr]
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "kind": str,
+            "crawl_id": int,
+            "fetched_at": str,
+            "status": int,
+            "warc_file": str,
+            "offset": int,
+            "length": int,
+            "payload_digest": str,
+            "record_id": str,
+            # What the feed or sitemap said of an article page (re-extraction reads it too).
+            "hints": str,
+        },
+        pk="id",
+        not_null={"url", "kind", "fetched_at", "status", "warc_file", "offset", "length"},
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["captures"].create_index(["url"])  # type: ignore[union-attr]
+    db["captures"].create_index(["record_id"], unique=True)  # type: ignore[union-attr]
+    db["captures"].create_index(["crawl_id"])  # type: ignore[union-attr]
+    # Plain ALTER TABLE: sqlite-utils adds a foreign key by copying the table, which would
+    # renumber the rowids its search index points at and drop the triggers that keep it.
+    db.execute("alter table articles add column capture_id integer references captures(id)")
+    # A version replaced by a re-extraction differs in its authors or dates as often as in
+    # its text; and why it was replaced: revised on the site, or re-extracted.
+    versions = db["article_versions"]
+    versions.add_column("authors", str)  # type: ignore[union-attr]
+    versions.add_column("published_at", str)  # type: ignore[union-attr]
+    versions.add_column("reason", str)  # type: ignore[union-attr]
 
 
 class ArchiveUnavailable(RuntimeError):
@@ -276,7 +314,7 @@ def _take_lock(path: str | Path, resolved: Path) -> IO[str]:
     return handle
 
 
-def sqlite_error_name(error: sqlite3.Error) -> str:
+def sqlite_error_name(error: sqlite3.Error | OSError) -> str:
     """SQLite's primary result code of an error, by name ("SQLITE_FULL", "SQLITE_READONLY")."""
     code = getattr(error, "sqlite_errorcode", None)
     if code is None:
@@ -285,48 +323,99 @@ def sqlite_error_name(error: sqlite3.Error) -> str:
     return PRIMARY_RESULT_CODES.get(primary, f"SQLITE_{primary}")
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+# Every moment in the archive is written the one way (a WARC-Date is the same string).
+utc_now = utc_timestamp
 
 
 def content_hash(title: str | None, text: str) -> str:
     return hashlib.sha256(f"{title or ''}\n{text}".encode()).hexdigest()
 
 
+# Why an article_versions row was replaced.
+REVISED = "revised on the site"
+REEXTRACTED = "re-extracted"
+
+
 def archive_article(db: Database, row: dict[str, Any]) -> str:
     """Insert or update one article; say which: "inserted", "updated" or "unchanged".
 
-    An update keeps the replaced title and text in article_versions.
+    An update keeps the replaced version in article_versions.
     """
     existing = db.execute(
-        "select title, text, content_hash, fetched_at from articles where url = ?", [row["url"]]
+        "select title, text, content_hash, fetched_at, authors, published_at from articles"
+        " where url = ?",
+        [row["url"]],
     ).fetchone()
     with db.atomic():
         if existing is None:
             db["articles"].insert(row)  # type: ignore[union-attr]
             return "inserted"
-        old_title, old_text, old_hash, old_fetched_at = existing
-        if old_hash == row["content_hash"]:
+        old = dict(zip(VERSIONED_FIELDS, existing, strict=True))
+        if old["content_hash"] == row["content_hash"]:
             db.execute(
-                "update articles set fetched_at = ? where url = ?", [row["fetched_at"], row["url"]]
+                "update articles set fetched_at = ?, capture_id = coalesce(?, capture_id)"
+                " where url = ?",
+                [row["fetched_at"], row.get("capture_id"), row["url"]],
             )
             return "unchanged"
-        changed = [
-            name for name, old in (("title", old_title), ("text", old_text)) if old != row.get(name)
-        ]
-        db["article_versions"].insert(  # type: ignore[union-attr]
-            {
-                "url": row["url"],
-                "title": old_title,
-                "text": old_text,
-                "content_hash": old_hash,
-                "fetched_at": old_fetched_at,
-                "replaced_at": row["fetched_at"],
-                "changed": json.dumps(changed),
-            }
-        )
+        changed = [name for name in ("title", "text") if old[name] != row.get(name)]
+        keep_version(db, row["url"], old, row["fetched_at"], changed, REVISED)
         db["articles"].upsert(row, pk="url")  # type: ignore[union-attr]
         return "updated"
+
+
+# The fields of an article an article_versions row keeps, as read by archive_article.
+VERSIONED_FIELDS = ("title", "text", "content_hash", "fetched_at", "authors", "published_at")
+
+
+def keep_version(
+    db: Database,
+    url: str,
+    old: dict[str, Any],
+    replaced_at: str,
+    changed: list[str],
+    reason: str,
+) -> None:
+    """Keep an article's version that is about to be replaced, and which fields changed."""
+    db["article_versions"].insert(  # type: ignore[union-attr]
+        {
+            "url": url,
+            **{name: old[name] for name in VERSIONED_FIELDS},
+            "replaced_at": replaced_at,
+            "changed": json.dumps(changed),
+            "reason": reason,
+        }
+    )
+
+
+def record_capture(db: Database, capture: Capture, crawl_id: int | None) -> None:
+    """The captures row of a response written to a WARC file."""
+    db["captures"].insert(  # type: ignore[union-attr]
+        {
+            "url": capture.url,
+            "site": capture.site,
+            "kind": str(capture.kind),
+            "crawl_id": crawl_id,
+            "fetched_at": capture.fetched_at,
+            "status": capture.status,
+            "warc_file": capture.warc_file,
+            "offset": capture.offset,
+            "length": capture.length,
+            "payload_digest": capture.payload_digest,
+            "record_id": capture.record_id,
+        }
+    )
+
+
+def link_capture(db: Database, record_id: str, hints: dict[str, Any] | None) -> int | None:
+    """The captures row id of a record, with what the feed or sitemap said of the page kept
+    beside it (None if the record has no row: WARC capture was off, or failed)."""
+    found = db.execute("select id from captures where record_id = ?", [record_id]).fetchone()
+    if found is None:
+        return None
+    if hints:
+        db.execute("update captures set hints = ? where id = ?", [json.dumps(hints), found[0]])
+    return int(found[0])
 
 
 def record_failure(

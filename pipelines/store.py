@@ -26,6 +26,8 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlite_utils import Database
 from twisted.internet import task
 
+from captures.writing import Capture, WarcFiles
+from crawler.capture import response_captured, warc_files_for
 from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import request_refused
 from pipelines.archive import (
@@ -35,9 +37,11 @@ from pipelines.archive import (
     archive_article,
     content_hash,
     finish_crawl,
+    link_capture,
     lock_archive,
     mark_seen,
     open_archive,
+    record_capture,
     record_failure,
     sqlite_error_name,
     start_crawl,
@@ -84,6 +88,17 @@ def article_row(item: Article) -> dict[str, Any]:
     }
 
 
+def article_hints(item: Article) -> dict[str, Any] | None:
+    """What a feed or sitemap said of the page, kept with its capture for re-extraction."""
+    if not (item.hint_title or item.hint_dates or item.hint_authors):
+        return None
+    return {
+        "title": item.hint_title,
+        "dates": [{"raw": date.raw, "source": date.source} for date in item.hint_dates],
+        "authors": item.hint_authors,
+    }
+
+
 def site_counts(stats: dict[str, Any], sites: list[str]) -> dict[str, dict[str, int]]:
     """The per-site counters (stats named sites/<site>/<count>) of a crawl."""
     return {
@@ -109,8 +124,11 @@ class StoreStage:
         commit_every: int = 100,
         commit_seconds: float = 2.0,
         stop_crawl: Callable[[str], None] | None = None,
+        warc: WarcFiles | None = None,
     ) -> None:
         self.path = path
+        # The WARC files the captures rows point into: flushed to disk before each commit.
+        self.warc = warc
         self.stop_crawl = stop_crawl
         # Set, with what SQLite said, once the archive could not take a write: from then on
         # nothing more is stored (each item is counted as archive/not_stored).
@@ -138,7 +156,9 @@ class StoreStage:
             commit_every=settings.getint("ARCHIVE_COMMIT_EVERY"),
             commit_seconds=settings.getfloat("ARCHIVE_COMMIT_SECONDS"),
             stop_crawl=lambda reason: stop(crawler, reason),
+            warc=warc_files_for(crawler),
         )
+        crawler.signals.connect(stage.response_captured, signal=response_captured)
         crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(stage.item_error, signal=signals.item_error)
         crawler.signals.connect(stage.request_refused, signal=request_refused)
@@ -209,6 +229,11 @@ class StoreStage:
         """A request outside its site's boundary (crawler/middlewares.py FetchGuard)."""
         self._record_from_signal(failure)
 
+    def response_captured(self, capture: Capture) -> None:
+        """A response written to a WARC file (crawler/capture.py): its captures row."""
+        with suppress(ArchiveFull):
+            self._write(lambda db: record_capture(db, capture, self.crawl_id))
+
     def _record_from_signal(self, failure: PageFailure) -> None:
         """Record a failure Scrapy reported by a signal (an exception here would only be
         logged by Scrapy: a full archive is already counted and has stopped the crawl)."""
@@ -219,8 +244,11 @@ class StoreStage:
         """Commit the open batch, if any."""
         if self.db is not None and self.db.conn.in_transaction:
             try:
+                if self.warc is not None:
+                    # The records the batch's captures rows point at are on disk first.
+                    self.warc.sync()
                 self.db.conn.commit()
-            except sqlite3.DatabaseError as error:
+            except (sqlite3.DatabaseError, OSError) as error:
                 self.db.conn.rollback()
                 self._count("archive/not_stored", by=self.pending)
                 self._cannot_write(error)
@@ -232,6 +260,8 @@ class StoreStage:
 
         def write(db: Database) -> None:
             nonlocal outcome
+            if item.capture_id is not None:
+                row["capture_id"] = link_capture(db, item.capture_id, article_hints(item))
             outcome = archive_article(db, row)
             mark_seen(
                 db,
@@ -277,7 +307,7 @@ class StoreStage:
         self._count("archive/not_stored")
         raise ArchiveFull(f"not archived: the archive cannot be written ({self.unwritable})")
 
-    def _cannot_write(self, error: sqlite3.DatabaseError) -> None:
+    def _cannot_write(self, error: sqlite3.DatabaseError | OSError) -> None:
         """Stop the crawl: nothing more can be stored (a full disk, a file made read-only,
         a folder gone); pages fetched from now on would be lost."""
         if self.unwritable is not None:

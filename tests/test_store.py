@@ -60,14 +60,15 @@ def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
     db = open_archive(path)
     assert {
         "articles", "failures", "articles_fts", "crawls", "crawl_sites", "seen_urls",
-        "article_versions",
+        "article_versions", "captures",
     } <= set(db.table_names())  # fmt: skip
     applied = db.execute("select name from _sqlite_migrations").fetchall()
-    assert len(applied) == len(set(applied)) == 6
+    assert len(applied) == len(set(applied)) == 7
     columns = set(db["articles"].columns_dict)
     assert {
         "url", "site", "title", "text", "authors", "published_at", "modified_at", "published_raw",
         "language", "description", "tags", "image", "word_count", "fetched_at", "content_hash",
+        "capture_id",
     } <= columns  # fmt: skip
     assert db["articles"].pks == ["url"]
     assert set(db["failures"].columns_dict) == {

@@ -36,6 +36,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from captures.writing import Capture, CaptureKind
 from crawler import settings as defaults
 from crawler.boundary import as_requested, url_refusal
 from crawler.discovery import (
@@ -53,7 +54,7 @@ from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
-from pipelines.archive import SeenUrl, read_seen_urls
+from pipelines.archive import SeenUrl, read_seen_urls, utc_now
 from pipelines.workers import PagePool, Result, WorkerFailed, pool_for
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -166,6 +167,7 @@ class NewsSpider(Spider):
             "download_maxsize": self.limits.feed_size,
             "size_limit_setting": "ARCHIVE_FEED_MAXSIZE",
         }
+        meta["capture_kind"] = CaptureKind.FEED
         return Request(url, self.parse_feed, errback=self.discovery_failed, meta=meta)
 
     def sitemap_request(self, url: str, meta: dict[str, Any]) -> Request:
@@ -174,6 +176,7 @@ class NewsSpider(Spider):
             "download_maxsize": self.limits.sitemap_size,
             "size_limit_setting": "ARCHIVE_SITEMAP_MAXSIZE",
         }
+        meta["capture_kind"] = CaptureKind.SITEMAP
         return Request(url, self.parse_sitemap, errback=self.discovery_failed, meta=meta)
 
     # Discovery
@@ -388,7 +391,11 @@ class NewsSpider(Spider):
             yield from self.hand_over()
 
     def article_request(self, url: str, site_name: str, headers: dict[str, str] | None) -> Request:
-        meta: dict[str, Any] = {"site": site_name, "lead_url": url}
+        meta: dict[str, Any] = {
+            "site": site_name,
+            "lead_url": url,
+            "capture_kind": CaptureKind.ARTICLE,
+        }
         if headers:
             meta["handle_httpstatus_list"] = [304]
         return Request(
@@ -449,32 +456,24 @@ class NewsSpider(Spider):
     def article_items(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response.request)
         self.count(site, "fetched")
-        fetched_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        capture: Capture | None = response.meta.get("capture")
+        fetched_at = capture.fetched_at if capture is not None else utc_now()
         lead = self.take_lead(response.request)  # type: ignore[arg-type]
         if response.status == 304:
             yield PageNotModified(
                 url=response.meta["lead_url"], site=site.name, fetched_at=fetched_at
             )
             return
-        problem = unusable_page(response)
-        if problem:
-            yield self.failure(response.url, site, "fetch", problem)
-            return
-        assert isinstance(response, TextResponse)
-        lead = lead or Lead(url=response.url)
-        yield Article(
-            url=canonicalise_url(response.url),
-            site=site.name,
-            html=response.text,
-            fetched_at=fetched_at,
-            site_language=site.language,
-            site_timezone=site.timezone,
-            hint_title=lead.title,
-            hint_dates=list(lead.dates),
-            hint_authors=list(lead.authors),
-            etag=header_text(response, b"ETag"),
-            last_modified=header_text(response, b"Last-Modified"),
-        )
+        try:
+            yield article_of_page(
+                response,
+                site,
+                lead,
+                fetched_at=fetched_at,
+                capture_id=capture.record_id if capture is not None else None,
+            )
+        except UnusablePage as problem:
+            yield self.failure(response.url, site, "fetch", str(problem))
 
     # Failures
 
@@ -525,6 +524,41 @@ def merge_lead(known: Lead, other: Lead) -> None:
     for candidate in other.dates:
         if all(candidate.raw != existing.raw for existing in known.dates):
             known.dates.append(candidate)
+
+
+class UnusablePage(ValueError):
+    """A fetched article response that cannot be an article page; the message says why."""
+
+
+def article_of_page(
+    response: Response,
+    site: Site,
+    lead: Lead | None,
+    *,
+    fetched_at: str,
+    capture_id: str | None = None,
+) -> Article:
+    """The Article the pipelines work on, from an article page's response (as fetched by the
+    crawl, or as read back from its WARC record by `scrapy reextract`)."""
+    problem = unusable_page(response)
+    if problem:
+        raise UnusablePage(problem)
+    assert isinstance(response, TextResponse)
+    lead = lead or Lead(url=response.url)
+    return Article(
+        url=canonicalise_url(response.url),
+        site=site.name,
+        html=response.text,
+        fetched_at=fetched_at,
+        site_language=site.language,
+        site_timezone=site.timezone,
+        hint_title=lead.title,
+        hint_dates=list(lead.dates),
+        hint_authors=list(lead.authors),
+        etag=header_text(response, b"ETag"),
+        last_modified=header_text(response, b"Last-Modified"),
+        capture_id=capture_id,
+    )
 
 
 def header_text(response: Response, name: bytes) -> str | None:
