@@ -243,11 +243,18 @@ class FalseCharsetClaims:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if not isinstance(response, TextResponse):
-            return response
-        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
-        encoding = utf8_for_a_false_claim(content_type, response.body)
-        if not encoding:
+        read = read_despite_false_claim(response)
+        if read is None:
             return response
         self.crawler.stats.inc_value("charset/utf8_despite_declaration")
-        return response.replace(encoding=encoding)
+        return read
+
+
+def read_despite_false_claim(response: Response) -> Response | None:
+    """The response read as UTF-8 when it falsely claims another encoding, else None (the
+    crawl's middleware, and `scrapy reextract` reading a page back from its WARC record)."""
+    if not isinstance(response, TextResponse):
+        return None
+    content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+    encoding = utf8_for_a_false_claim(content_type, response.body)
+    return response.replace(encoding=encoding) if encoding else None

@@ -93,13 +93,15 @@ def run_process(command: list[str], **options: Any) -> subprocess.CompletedProce
     """A command (a crawl, maybe wrapped) run from the project's folder, its output kept."""
     return subprocess.run(
         command,
-        cwd=REPO,
-        env=CRAWL_ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        **options,
+        **{
+            "cwd": REPO,
+            "env": CRAWL_ENV,
+            "capture_output": True,
+            "text": True,
+            "timeout": 120,
+            "check": False,
+            **options,
+        },
     )
 
 

@@ -344,12 +344,15 @@ class SiteHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve_site(
-    root: Path = SITE_ROOT, port: int = 0, faults: dict[str, Fault] = FAULTS
+    root: Path = SITE_ROOT,
+    port: int = 0,
+    faults: dict[str, Fault] = FAULTS,
+    handler_class: type[SiteHandler] = SiteHandler,
 ) -> Iterator[tuple[str, list[str]]]:
     """Serve the site on 127.0.0.1; yield its base URL and the list of paths requested."""
     requested: list[str] = []
     handler = type(
-        "Handler", (SiteHandler,), {"root": root, "requested": requested, "faults": faults}
+        "Handler", (handler_class,), {"root": root, "requested": requested, "faults": faults}
     )
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
