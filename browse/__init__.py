@@ -8,6 +8,7 @@ from browse.plugin import (
     extra_template_vars,
     prepare_jinja2_environment,
     register_output_renderer,
+    register_routes,
     render_cell,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "extra_template_vars",
     "prepare_jinja2_environment",
     "register_output_renderer",
+    "register_routes",
     "render_cell",
 ]

@@ -13,6 +13,7 @@ from datasette.utils.asgi import Response
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from browse.as_fetched import ROUTE, CaptureLink, capture_link, page_as_fetched
 from browse.atom import MARK_CLOSE, MARK_OPEN, atom_feed, authors_of, can_render
 from browse.charts import daily_articles_svg, extraction_health_svg
 from browse.summary import ArchiveSummary, archive_summary
@@ -89,12 +90,20 @@ def render_cell(
 
 
 @hookimpl
-def extra_template_vars(view_name: str, datasette: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+def extra_template_vars(
+    view_name: str, database: str | None, datasette: Any
+) -> Callable[[], Awaitable[dict[str, Any]]]:
     async def template_vars() -> dict[str, Any]:
         found: dict[str, Any] = {
             "daily_articles_svg": lambda rows: Markup(daily_articles_svg(map(dict, rows))),
             "extraction_health_svg": lambda rows: Markup(extraction_health_svg(map(dict, rows))),
         }
+        if view_name == "row" and database is not None:
+            # Called by row.html with the article's capture_id (Jinja awaits it).
+            async def page_as_fetched_link(capture_id: object) -> CaptureLink | None:
+                return await capture_link(datasette, database, capture_id)
+
+            found["page_as_fetched"] = page_as_fetched_link
         if view_name == "index":
             summaries: list[ArchiveSummary] = []
             for db in datasette.databases.values():
@@ -139,6 +148,11 @@ async def render_atom(
         title=feed_title(datasette, database, table, query_name, data),
     )
     return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
+    return [(ROUTE, page_as_fetched)]
 
 
 @hookimpl

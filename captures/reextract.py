@@ -23,15 +23,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from scrapy import Request
-from scrapy.http import Headers, Response
-from scrapy.responsetypes import responsetypes
 from sqlite_utils import Database
 
-from captures.reading import CaptureUnreadable, StoredResponse, read_response, warc_path
+from captures.reading import CaptureUnreadable, read_response, warc_path
+from captures.responses import response_of
 from crawler.discovery import Lead
 from crawler.items import Article, DateCandidate, PageFailure
-from crawler.middlewares import read_despite_false_claim
 from crawler.sites import Site
 from crawler.spiders.news import UnusablePage, article_of_page
 from pipelines.archive import (
@@ -184,25 +181,6 @@ def lead_of(article: CapturedArticle) -> Lead | None:
     )
 
 
-def response_of(stored: StoredResponse, site: Site) -> Response:
-    """The response the crawl's spider had: the body decoded from its Content-Encoding (as
-    HttpCompressionMiddleware does), its class chosen from headers and body, its charset
-    read as FalseCharsetClaims reads it."""
-    headers = Headers()
-    for name, value in stored.headers:
-        if name.lower() != "content-encoding":
-            headers.appendlist(name, value)
-    response_class = responsetypes.from_args(headers=headers, url=stored.url, body=stored.body)
-    response = response_class(
-        url=stored.url,
-        status=stored.status,
-        headers=headers,
-        body=stored.body,
-        request=Request(stored.url, meta={"site": site.name}),
-    )
-    return read_despite_false_claim(response) or response
-
-
 class Reextraction:
     """The extract and dates stages of a crawl, run over stored pages."""
 
@@ -230,7 +208,7 @@ class Reextraction:
                 expected_digest=article.payload_digest,
             )
             item = article_of_page(
-                response_of(stored, site), site, lead_of(article), fetched_at=article.fetched_at
+                response_of(stored), site, lead_of(article), fetched_at=article.fetched_at
             )
         except (CaptureUnreadable, UnusablePage) as error:
             return Result(article, Outcome.UNREADABLE, why=str(error))

@@ -4,8 +4,13 @@ changed between the crawl and the re-extraction (in every process, by a sitecust
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import select
 import shutil
 import sqlite3
+import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -21,8 +26,8 @@ from captures.reextract import (
     changed_fields,
     lead_of,
     parse_since,
-    response_of,
 )
+from captures.responses import response_of
 from crawler.items import Article
 from crawler.outcome import ExitStatus
 from crawler.sites import load_sites
@@ -37,18 +42,21 @@ PATCH = "import pipelines.cleanup as cleanup\ncleanup.is_credit_line = lambda li
 COMPARED = "url, title, text, authors, published_at, modified_at, content_hash"
 
 
-def reextract(archive: Path, *args: str, patch: Path | None = None, **settings: str) -> Any:
+def reextract_command(archive: Path, *args: str) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "reextract", *args]
     for name, value in {
         "ARCHIVE_DB": str(archive),
         "ARCHIVE_SITES": str(archive.parent / "sites.toml"),
-        **settings,
     }.items():
         command += ["-s", f"{name}={value}"]
+    return command
+
+
+def reextract(archive: Path, *args: str, patch: Path | None = None) -> Any:
     env = dict(CRAWL_ENV)
     if patch is not None:
         env["PYTHONPATH"] = f"{patch}:{REPO}"
-    return run_process(command, env=env)
+    return run_process(reextract_command(archive, *args), env=env)
 
 
 def rows(archive: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -99,7 +107,7 @@ def affected_by_the_patch(archive: Path, monkeypatch: pytest.MonkeyPatch) -> set
         )
         site = sites[captured.site]
         page = article_of_page(
-            response_of(stored, site), site, lead_of(captured), fetched_at=captured.fetched_at
+            response_of(stored), site, lead_of(captured), fetched_at=captured.fetched_at
         )
 
         before = extracted(page, captured.url)
@@ -221,3 +229,42 @@ def test_since_is_a_day() -> None:
     with pytest.raises(ReextractError):
         parse_since("01/06/2024")
     assert Outcome.CHANGED == "changed"
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_log_gets_lines(archive: Path) -> None:
+    controller, terminal = pty.openpty()
+    with subprocess.Popen(
+        reextract_command(archive, "-a", "dry_run=1"),
+        cwd=REPO,
+        env=CRAWL_ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+    ) as process:
+        os.close(terminal)
+        shown = read_terminal(controller)
+        assert process.wait(timeout=120) == 0
+    os.close(controller)
+    assert "page/s" in shown or "s/page" in shown  # tqdm's rate
+    assert "100%|" in shown
+    # Not a terminal: log lines, no bar drawn with carriage returns.
+    logged = reextract(archive, "-a", "dry_run=1")
+    assert "%|" not in logged.stderr
+    assert "\r" not in logged.stderr
+    assert re.search(r"INFO: Re-extracted \d+ pages", logged.stderr)
+
+
+def read_terminal(controller: int) -> str:
+    """All a process writes to its terminal, until it closes it."""
+    chunks = []
+    while True:
+        ready, _, _ = select.select([controller], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", "replace")

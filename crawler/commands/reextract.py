@@ -9,6 +9,7 @@ option, the sites file or the archive stops it before it starts (another crawl w
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from datetime import date
@@ -44,9 +45,16 @@ PAGES_AHEAD_PER_WORKER = 4
 
 def progress_for(total: int) -> Progress:
     """A bar with rate and time left on a terminal; a log line now and then otherwise."""
-    if sys.stderr.isatty():
+    if not sys.stderr.isatty():
+        return LogProgress(total)
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except OSError:
+        columns = 0
+    if columns > 0:
         return tqdm(total=total, unit="page", file=sys.stderr, dynamic_ncols=True)
-    return LogProgress(total)
+    # A terminal that reports no size (a bare pseudo-terminal) would get no bar at all.
+    return tqdm(total=total, unit="page", file=sys.stderr, ncols=80, nrows=24)
 
 
 def open_read_only(path: str) -> Database:
