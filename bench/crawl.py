@@ -4,6 +4,7 @@ what Scrapy alone can fetch and what plain extraction costs on one core, on the 
     make bench-crawl                          # 2,000 pages
     python -m bench.crawl --pages 500         # a quick look
     python -m bench.crawl --workers 2         # the crawl with -s ARCHIVE_WORKERS=2
+    python -m bench.crawl --repeat 3          # 3 crawls with WARC capture off, 3 with it on
     python -m bench.crawl --profile           # then the crawl once more, under cProfile
     python -m bench.crawl --memory            # peak memory of 5,000- and 20,000-page crawls
 
@@ -16,7 +17,12 @@ this process. Three runs over its pages:
    same pages rendered by the same generator (timed without the rendering): one core's
    extraction rate;
 3. crawl: the real `scrapy crawl news` over the site's sitemap and feed into a new archive,
-   checked to hold every page.
+   checked to hold every page; run with WARC capture off (-s ARCHIVE_WARC=False, checked to
+   write no WARC file and no captures row) and on (the default), alternated off, on, on, off,
+   ... (`--repeat N` pairs, 2 by default), so that a drift of the machine's speed mostly
+   cancels out of the comparison. Each setting's row adds its runs up (pages ÷ seconds over
+   all of them); below the table, the slowdown with WARC (and each pair's, and their
+   median), and the disk the WARC files take per archived article beside the archive's.
 
 Prints a table and writes it as JSON to bench/results/crawl-<pages>.json.
 """
@@ -43,6 +49,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import psutil
@@ -82,6 +89,14 @@ BENCH_SETTINGS = {
     "LOG_LEVEL": "INFO",
 }
 MB = 1024 * 1024
+NEWLINE = "\n"
+# Crawls with WARC capture off and on (pairs of them) in a throughput run.
+DEFAULT_REPEAT = 2
+# Writing WARC may cost the crawl at most this share of its pages/s (the goal, not a check:
+# a shared machine's noise is of the same order).
+WARC_SLOWDOWN_GOAL = 0.05
+WARC_OFF = "crawl, WARC off (ARCHIVE_WARC=False)"
+WARC_ON = "crawl, WARC on (the default)"
 
 
 @dataclass
@@ -360,6 +375,8 @@ def combined(name: str, *runs: Run) -> Run:
     The reference is run before and after the crawl: this machine's speed drifts over
     minutes (other tenants, clock changes), and a crawl compared with one run measured
     minutes earlier can be off by a fifth either way; with both, a drift mostly cancels."""
+    mains = [run.cpu_seconds_main for run in runs]
+    servers = [run.server_cpu_seconds for run in runs]
     return Run(
         name=name,
         pages=sum(run.pages for run in runs),
@@ -368,6 +385,9 @@ def combined(name: str, *runs: Run) -> Run:
         cpu_seconds=sum(run.cpu_seconds for run in runs),
         peak_rss_main=max(run.peak_rss_main for run in runs),
         peak_rss_total=max(run.peak_rss_total for run in runs),
+        processes=max(run.processes for run in runs),
+        cpu_seconds_main=None if None in mains else sum(main or 0.0 for main in mains),
+        server_cpu_seconds=None if None in servers else sum(cpu or 0.0 for cpu in servers),
     )
 
 
@@ -415,20 +435,61 @@ def run_morgue_stages(seed: int, pages: int, base: str, folder: Path) -> Run:
     )
 
 
+def warc_enabled(settings: dict[str, str]) -> bool:
+    """Whether a crawl with these settings writes WARC (ARCHIVE_WARC, True unless set off)."""
+    return settings.get("ARCHIVE_WARC", "True").strip().lower() not in {"false", "0", "no", "off"}
+
+
+def warc_folder_of(folder: Path, settings: dict[str, str]) -> Path:
+    """Where a crawl into folder/archive.db writes its WARC files (crawler/capture.py)."""
+    return (
+        Path(settings["ARCHIVE_WARC_DIR"]) if settings.get("ARCHIVE_WARC_DIR") else folder / "warc"
+    )
+
+
+def warc_file_sizes(folder: Path) -> dict[Path, int]:
+    if not folder.is_dir():
+        return {}
+    return {path: path.stat().st_size for path in folder.iterdir() if ".warc" in path.name}
+
+
+def file_bytes(path: Path) -> int:
+    """An SQLite file's size on disk with its write-ahead log, if one is left."""
+    return sum(
+        part.stat().st_size for part in (path, path.with_name(path.name + "-wal")) if part.exists()
+    )
+
+
 def run_crawl(
-    site: GeneratedSite, folder: Path, extra: dict[str, str], *, profile_to: Path | None = None
+    site: GeneratedSite,
+    folder: Path,
+    extra: dict[str, str],
+    *,
+    profile_to: Path | None = None,
+    name: str = "crawl (scrapy crawl news)",
 ) -> Run:
+    """The real crawl into folder/archive.db; what it archived, and the WARC it wrote (the
+    files new in its WARC folder). With ARCHIVE_WARC off, BenchmarkFailed if it wrote any."""
     folder.mkdir(parents=True, exist_ok=True)
     log_path = folder / "crawl.log"
+    warc_folder = warc_folder_of(folder, extra)
+    warc_before = warc_file_sizes(warc_folder)
     sampled = run_sampled(crawl_command(folder, site.base, extra, profile_to=profile_to), log_path)
     log = log_path.read_text(encoding="utf-8")
     if sampled.returncode != 0:
         raise BenchmarkFailed(f"`scrapy crawl news` exited with {sampled.returncode}", log)
+    warc_written = {
+        path: size for path, size in warc_file_sizes(warc_folder).items() if path not in warc_before
+    }
     connection = sqlite3.connect(folder / "archive.db")
     archived = connection.execute("select count(*) from articles").fetchone()[0]
     failures = connection.execute(
         "select stage, reason, count(*) from failures group by 1, 2 order by 3 desc"
     ).fetchall()
+    captures = dict(connection.execute("select kind, count(*) from captures group by 1"))
+    linked = connection.execute(
+        "select count(*) from articles where capture_id is not null"
+    ).fetchone()[0]
     connection.close()
     details = {
         "archived": archived,
@@ -439,8 +500,24 @@ def run_crawl(
         ],
         "responses": int(scrapy_stat(log, "downloader/response_count")),
         "settings": extra,
+        "warc": warc_enabled(extra),
+        "warc_files": len(warc_written),
+        "warc_bytes": sum(warc_written.values()),
+        # The response records alone (captures.length added up), without request records.
+        "warc_response_record_bytes": int(scrapy_stat(log, "warc/bytes")),
+        "captures": sum(captures.values()),
+        "article_captures": captures.get("article", 0),
+        "articles_with_capture": linked,
+        "archive_db_bytes": file_bytes(folder / "archive.db"),
     }
-    return _run_of("crawl (scrapy crawl news)", archived, log, sampled, details)
+    if not details["warc"] and (details["warc_files"] or details["captures"] or linked):
+        raise BenchmarkFailed(
+            f"the crawl with ARCHIVE_WARC off wrote {details['warc_files']} WARC files "
+            f"({details['warc_bytes']:,} bytes) in {warc_folder} and {details['captures']} "
+            "captures rows",
+            log,
+        )
+    return _run_of(name, archived, log, sampled, details)
 
 
 class BenchmarkFailed(RuntimeError):
@@ -449,6 +526,155 @@ class BenchmarkFailed(RuntimeError):
     def __init__(self, message: str, log: str) -> None:
         super().__init__(message)
         self.log = log
+
+
+def crawls_with_and_without_warc(
+    site: GeneratedSite, folder: Path, extra: dict[str, str], repeat: int
+) -> tuple[list[Run], list[Run]]:
+    """The real crawl `repeat` times with WARC capture off and as many with it on, in pairs
+    alternately ordered (off, on, on, off, ...): a drift of the machine's speed over minutes
+    then weighs on both alike. Each into an archive of its own; the runs off, the runs on."""
+    off: list[Run] = []
+    on: list[Run] = []
+    total = 2 * repeat
+    for pair in range(repeat):
+        for warc in (False, True) if pair % 2 == 0 else (True, False):
+            runs = on if warc else off
+            state = "on" if warc else "off"
+            number = len(off) + len(on) + 1
+            name = (
+                (WARC_ON if warc else WARC_OFF)
+                if repeat == 1
+                else f"  crawl {number}, WARC {state}"
+            )
+            print(
+                f"  crawl {number} of {total}: scrapy crawl news, WARC {state}, into a new "
+                "archive ...",
+                flush=True,
+            )
+            settings = {**extra, "ARCHIVE_WARC": str(warc)}
+            folder_of_run = folder / f"crawl-warc-{state}-{len(runs) + 1}"
+            run = run_crawl(site, folder_of_run, settings, name=name)
+            run.details["order"] = number
+            runs.append(run)
+    return off, on
+
+
+def warc_summary(off: Sequence[Run], on: Sequence[Run], page_bytes: float | None) -> dict[str, Any]:
+    """What WARC capture costs: the slowdown (all runs added up, and each pair's), the disk
+    per archived article (the median over the crawls with it on) beside the archive's own,
+    and the captures rows beside the articles. page_bytes: a page's HTML as served,
+    decompressed, for scale."""
+    off_all = combined(WARC_OFF, *off)
+    on_all = combined(WARC_ON, *on)
+    pairs = [
+        1 - _ratio(b.pages_per_second, a.pages_per_second) for a, b in zip(off, on, strict=True)
+    ]
+    cpu_off = _ratio(off_all.cpu_seconds, off_all.pages) * 1000
+    cpu_on = _ratio(on_all.cpu_seconds, on_all.pages) * 1000
+    warc_per_article = [run.details["warc_bytes"] / run.pages for run in on if run.pages]
+    db_on = [run.details["archive_db_bytes"] / run.pages for run in on if run.pages]
+    db_off = [run.details["archive_db_bytes"] / run.pages for run in off if run.pages]
+    per_article = median(warc_per_article) if warc_per_article else 0.0
+    return {
+        "pages_per_second_off": off_all.pages_per_second,
+        "pages_per_second_on": on_all.pages_per_second,
+        "slowdown": 1 - _ratio(on_all.pages_per_second, off_all.pages_per_second),
+        "slowdown_per_pair": pairs,
+        "slowdown_median_of_pairs": median(pairs) if pairs else float("nan"),
+        "slowdown_goal": WARC_SLOWDOWN_GOAL,
+        # Steadier than pages/s on a shared machine: what writing WARC costs in CPU.
+        "cpu_ms_per_page_off": cpu_off,
+        "cpu_ms_per_page_on": cpu_on,
+        "off_crawls": len(off),
+        "off_warc_files": sum(run.details["warc_files"] for run in off),
+        "off_captures": sum(run.details["captures"] for run in off),
+        "warc_files_per_crawl": [run.details["warc_files"] for run in on],
+        "warc_bytes_per_crawl": [run.details["warc_bytes"] for run in on],
+        "warc_bytes_per_article": per_article,
+        "warc_mb_per_1000_articles": per_article * 1000 / MB,
+        "archive_db_mb_per_1000_articles_on": median(db_on) * 1000 / MB if db_on else 0.0,
+        "archive_db_mb_per_1000_articles_off": median(db_off) * 1000 / MB if db_off else 0.0,
+        "page_bytes_decompressed_per_article": page_bytes,
+        "captures_per_crawl": [
+            {
+                "crawl": run.details.get("order", number),
+                "archived": run.details["archived"],
+                "captures": run.details["captures"],
+                "article_captures": run.details["article_captures"],
+                "articles_with_capture": run.details["articles_with_capture"],
+            }
+            for number, run in enumerate(on, 1)
+        ],
+    }
+
+
+def print_warc_summary(summary: dict[str, Any]) -> bool:
+    """Print what WARC capture costs; False if a crawl with it on failed to capture a page."""
+    slowdown = summary["slowdown"]
+    goal = summary["slowdown_goal"]
+    verdict = "within" if slowdown <= goal else "OVER"
+    print("\n  WARC capture (every article page kept as fetched), crawls with it on vs off:")
+    print(
+        f"    {'slowdown with WARC, pages/s':<44}{slowdown:>8.1%}   {verdict} the goal of "
+        f"at most {goal:.0%}"
+    )
+    pairs = summary["slowdown_per_pair"]
+    if len(pairs) > 1:
+        each = ", ".join(f"{pair:.1%}" for pair in pairs)
+        print(
+            f"    {'  each pair (off, on), median':<44}"
+            f"{summary['slowdown_median_of_pairs']:>8.1%}   ({each}; below 0: faster)"
+        )
+    cpu_on, cpu_off = summary["cpu_ms_per_page_on"], summary["cpu_ms_per_page_off"]
+    print(
+        f"    {'CPU ms per page, WARC on − off':<44}{cpu_on - cpu_off:>+8.1f}   "
+        f"({cpu_on:.1f} − {cpu_off:.1f}, all processes)"
+    )
+    print(
+        f"    {'WARC off: WARC files, captures rows':<44}{summary['off_warc_files']:>8}"
+        f"{summary['off_captures']:>8}   (checked, in {summary['off_crawls']} crawls)"
+    )
+    sizes = summary["warc_bytes_per_crawl"]
+    files = summary["warc_files_per_crawl"]
+    print(
+        f"    {'WARC written per crawl with it on (bytes)':<44}"
+        + ", ".join(
+            f"{size:,} in {count} file{'s' if count != 1 else ''}"
+            for size, count in zip(sizes, files, strict=True)
+        )
+    )
+    page = summary["page_bytes_decompressed_per_article"]
+    scale = f"   (a page's HTML, decompressed: {page:,.0f})" if page else ""
+    print(
+        f"    {'WARC bytes per archived article':<44}"
+        f"{summary['warc_bytes_per_article']:>8,.0f}{scale}"
+    )
+    print(f"    {'WARC MB per 1,000 articles':<44}{summary['warc_mb_per_1000_articles']:>8.1f}")
+    print(
+        f"    {'archive.db MB per 1,000 articles, WARC on':<44}"
+        f"{summary['archive_db_mb_per_1000_articles_on']:>8.1f}   "
+        f"(off: {summary['archive_db_mb_per_1000_articles_off']:.1f})"
+    )
+    ok = True
+    for counts in summary["captures_per_crawl"]:
+        archived = counts["archived"]
+        captured = counts["article_captures"]
+        linked = counts["articles_with_capture"]
+        label = f"crawl {counts['crawl']}, WARC on: article captures, articles"
+        print(
+            f"    {label:<44}"
+            f"{captured:>8,}"
+            f"{archived:>8,}   ({linked:,} articles linked to their capture; "
+            f"{counts['captures']:,} captures rows in all)"
+        )
+        if captured < archived or linked != archived:
+            print("    NOT OK: an archived article has no capture")
+            ok = False
+    if not all(sizes):
+        print("    NOT OK: a crawl with WARC on wrote no WARC file")
+        ok = False
+    return ok
 
 
 def ratios(fetch: Run, reference: Run, crawl: Run, cores: int, stages: Run) -> dict[str, float]:
@@ -524,10 +750,13 @@ def print_runs(runs: Sequence[Run]) -> None:
         )
 
 
-def print_crawl_check(crawl: Run, pages: int) -> bool:
+def print_crawl_check(crawl: Run, pages: int, label: str = "crawl", *, blank: bool = True) -> bool:
     archived = crawl.details["archived"]
     failures = crawl.details["failures"]
-    print(f"\n  crawl archived {archived:,} of {pages:,} pages; {failures} failures")
+    print(
+        f"{NEWLINE if blank else ''}  {label} archived {archived:,} of {pages:,} pages; "
+        f"{failures} failures"
+    )
     for failure in crawl.details["failure_reasons"]:
         print(f"    {failure['count']:>6}  {failure['stage']}: {failure['reason']}")
     if archived < ARCHIVED_SHARE_REQUIRED * pages:
@@ -540,6 +769,10 @@ def throughput(args: argparse.Namespace, extra: dict[str, str]) -> int:
     info = machine()
     cores = info["cores_usable"]
     print_header(info, f"throughput on {args.pages:,} pages")
+    if "ARCHIVE_WARC" in extra:
+        print(
+            f"  (ARCHIVE_WARC={extra['ARCHIVE_WARC']} ignored: the crawl runs with it off and on)"
+        )
     with (
         tempfile.TemporaryDirectory(prefix="morgue-bench-") as temporary,
         serve_generated_site(args.pages, args.seed) as site,
@@ -557,29 +790,49 @@ def throughput(args: argparse.Namespace, extra: dict[str, str]) -> int:
             print(f"  site rendered ahead in {time.perf_counter() - started:.1f} s", flush=True)
         print("  fetch-only: Scrapy downloading every page ...", flush=True)
         fetch = run_fetch_only(site, folder)
-        print("  crawl: scrapy crawl news into a new archive ...", flush=True)
-        crawl = run_crawl(site, folder / "crawl", extra)
-        print("  reference again, after the crawl ...", flush=True)
+        off, on = crawls_with_and_without_warc(site, folder, extra, args.repeat)
+        print("  reference again, after the crawls ...", flush=True)
         after = run_reference(
-            args.seed, args.pages, site.base, folder / "after", "  reference, after the crawl"
+            args.seed, args.pages, site.base, folder / "after", "  reference, after the crawls"
         )
         reference = combined(REFERENCE, before, after)
-        runs = [fetch, before, after, reference, stages, crawl]
+        if args.repeat == 1:
+            crawl_off, crawl = off[0], on[0]
+            crawls = [crawl_off, crawl]
+        else:
+            crawl_off, crawl = combined(WARC_OFF, *off), combined(WARC_ON, *on)
+            in_order = sorted([*off, *on], key=lambda run: run.details["order"])
+            crawls = [*in_order, crawl_off, crawl]
+        runs = [fetch, before, after, reference, stages, *crawls]
         print_runs(runs)
-        complete = print_crawl_check(crawl, args.pages)
-        summary = ratios(fetch, reference, crawl, cores, stages)
         print()
+        complete = True
+        for run in [*off, *on]:
+            complete = (
+                print_crawl_check(run, args.pages, run.name.strip(), blank=False) and complete
+            )
+        page_bytes = fetch.details["bytes_decompressed"] / fetch.pages if fetch.pages else None
+        warc = warc_summary(off, on, page_bytes)
+        complete = print_warc_summary(warc) and complete
+        summary = ratios(fetch, reference, crawl, cores, stages)
+        summary["crawl WARC on ÷ WARC off (pages/s)"] = _ratio(
+            crawl.pages_per_second, crawl_off.pages_per_second
+        )
+        print("\n  In the ratios below, the crawl is the one with WARC on (the default):")
         for name, value in summary.items():
             print(f"  {name:<50}{value:>8.2f}")
         print(
             f"\n  server CPU s during fetch-only {fetch.server_cpu_seconds:.1f}, "
-            f"during crawl {crawl.server_cpu_seconds:.1f} (this process, not in the table)"
+            f"during the crawls with WARC off {crawl_off.server_cpu_seconds or 0.0:.1f}, "
+            f"on {crawl.server_cpu_seconds or 0.0:.1f} (this process, not in the table)"
         )
         profile = None
         if args.profile:
             profile = profile_crawl(site, folder / "profiled", extra, args.pages)
     output = RESULTS / f"crawl-{args.pages}.json"
-    write_results(output, info, args.pages, args, extra, runs, summary, complete, profile)
+    write_results(
+        output, info, args.pages, args, extra, runs, summary, complete, profile, warc=warc
+    )
     print(f"\nResults: {output}")
     return 0 if complete else 1
 
@@ -645,6 +898,8 @@ def write_results(
     summary: dict[str, float],
     complete: bool,
     profile: str | None,
+    *,
+    warc: dict[str, Any] | None = None,
 ) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     record = {
@@ -655,6 +910,8 @@ def write_results(
         "settings": {**BENCH_SETTINGS, **extra},
         "runs": [{**asdict(run), "pages_per_second": run.pages_per_second} for run in runs],
         "ratios": summary,
+        "warc": warc,
+        "repeat": getattr(args, "repeat", None),
         "complete": complete,
         "profile": profile,
     }
@@ -676,6 +933,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the site's seed")
     parser.add_argument("--workers", type=int, help="pass -s ARCHIVE_WORKERS=N to the real crawl")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=DEFAULT_REPEAT,
+        metavar="N",
+        help=f"run the crawl N times with WARC capture off and N times on, alternately "
+        f"(default {DEFAULT_REPEAT})",
+    )
+    parser.add_argument(
+        "-s",
         "--extra-setting",
         type=parse_setting,
         action="append",
@@ -695,6 +961,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.pages < 1:
         parser.error("--pages must be at least 1")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     extra = dict(args.extra_setting)
     if args.workers is not None:
         extra["ARCHIVE_WORKERS"] = str(args.workers)

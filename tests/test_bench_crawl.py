@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import re
 import sys
 import urllib.error
@@ -17,7 +18,18 @@ import trafilatura
 from lxml import etree
 from trafilatura.settings import Document
 
-from bench.crawl import parse_setting, run_sampled, scrapy_stat
+import bench.crawl
+from bench.crawl import (
+    WARC_OFF,
+    WARC_ON,
+    Run,
+    parse_setting,
+    print_warc_summary,
+    run_sampled,
+    scrapy_stat,
+    warc_enabled,
+    warc_summary,
+)
 from bench.sitegen import (
     FEED_SIZE,
     MAX_PAGE_BYTES,
@@ -156,3 +168,92 @@ def test_a_runs_memory_is_summed_over_its_processes(tmp_path: Path) -> None:
     assert sampled.peak_rss_main < 64 * 2**20
     assert sampled.peak_rss_total >= 64 * 2**20 + sampled.peak_rss_main
     assert sampled.cpu_seconds > 0
+
+
+def crawl_run(name: str, pages: int, seconds: float, warc_bytes: int = 0, **details: int) -> Run:
+    return Run(
+        name=name,
+        pages=pages,
+        seconds=seconds,
+        wall_seconds=seconds + 1,
+        cpu_seconds=seconds * 2,
+        peak_rss_main=100 * 2**20,
+        peak_rss_total=400 * 2**20,
+        processes=5,
+        cpu_seconds_main=seconds / 2,
+        details={
+            "archived": pages,
+            "warc_files": 1 if warc_bytes else 0,
+            "warc_bytes": warc_bytes,
+            "captures": pages if warc_bytes else 0,
+            "article_captures": pages if warc_bytes else 0,
+            "articles_with_capture": pages if warc_bytes else 0,
+            "archive_db_bytes": pages * 10_000,
+            **details,
+        },
+    )
+
+
+def test_warc_is_on_unless_set_off() -> None:
+    assert warc_enabled({})
+    assert warc_enabled({"ARCHIVE_WARC": "True"})
+    assert not warc_enabled({"ARCHIVE_WARC": "False"})
+    assert not warc_enabled({"ARCHIVE_WARC": "0"})
+
+
+def test_the_warc_slowdown_and_disk_per_article_are_worked_out_over_the_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    off = [crawl_run("off 1", 1000, 10.0), crawl_run("off 2", 1000, 10.0)]
+    on = [
+        crawl_run("on 1", 1000, 10.5, warc_bytes=20_000_000),
+        crawl_run("on 2", 1000, 10.5, warc_bytes=22_000_000),
+    ]
+    summary = warc_summary(off, on, page_bytes=100_000.0)
+    assert summary["slowdown"] == pytest.approx(1 - 10 / 10.5)
+    assert summary["slowdown_per_pair"] == pytest.approx([1 - 10 / 10.5] * 2)
+    assert summary["warc_bytes_per_article"] == 21_000
+    assert summary["warc_mb_per_1000_articles"] == pytest.approx(21_000_000 / 2**20)
+    assert summary["archive_db_mb_per_1000_articles_off"] == pytest.approx(10_000_000 / 2**20)
+    assert summary["off_warc_files"] == summary["off_captures"] == 0
+    assert print_warc_summary(summary)
+    printed = capsys.readouterr().out
+    assert "slowdown with WARC, pages/s" in printed
+    assert "4.8%" in printed
+    assert "WARC bytes per archived article" in printed
+    assert "21,000" in printed
+
+    uncaptured = crawl_run("on", 1000, 10.0, warc_bytes=1, articles_with_capture=990)
+    assert not print_warc_summary(warc_summary(off[:1], [uncaptured], None))
+    assert "NOT OK" in capsys.readouterr().out
+
+
+def test_the_benchmark_runs_the_crawl_with_warc_off_and_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The whole benchmark, small: every row, and the WARC figures, sane."""
+    monkeypatch.setattr(bench.crawl, "RESULTS", tmp_path)
+    assert bench.crawl.main(["--pages", "30", "--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    for row in ("fetch-only", "reference", "Morgue's stages", WARC_OFF, WARC_ON):
+        assert f"  {row}" in printed
+    for figure in ("slowdown with WARC", "WARC bytes per archived article", "per 1,000 articles"):
+        assert figure in printed
+    result = json.loads((tmp_path / "crawl-30.json").read_text(encoding="utf-8"))
+    assert result["complete"]
+    runs = {run["name"]: run for run in result["runs"]}
+    off, on = runs[WARC_OFF], runs[WARC_ON]
+    assert off["pages"] == on["pages"] == 30
+    assert off["pages_per_second"] > 0
+    assert on["pages_per_second"] > 0
+    assert off["details"]["warc_files"] == off["details"]["warc_bytes"] == 0
+    assert off["details"]["captures"] == off["details"]["articles_with_capture"] == 0
+    assert on["details"]["warc_files"] >= 1
+    assert on["details"]["article_captures"] == on["details"]["articles_with_capture"] == 30
+    warc = result["warc"]
+    assert warc["off_warc_files"] == 0
+    # A page is served gzip-compressed: its records weigh several KB, less than its HTML.
+    assert 2_000 < warc["warc_bytes_per_article"] < warc["page_bytes_decompressed_per_article"]
+    assert warc["warc_mb_per_1000_articles"] > 0
+    assert warc["archive_db_mb_per_1000_articles_on"] > 0
+    assert -1 < warc["slowdown"] < 1
