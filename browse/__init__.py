@@ -6,6 +6,7 @@ once the project is installed; its templates are in browse/templates/.
 
 from browse.plugin import (
     extra_template_vars,
+    prepare_connection,
     prepare_jinja2_environment,
     register_output_renderer,
     register_routes,
@@ -14,6 +15,7 @@ from browse.plugin import (
 
 __all__ = [
     "extra_template_vars",
+    "prepare_connection",
     "prepare_jinja2_environment",
     "register_output_renderer",
     "register_routes",

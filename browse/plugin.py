@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
 from datasette.utils.asgi import Response
 from jinja2 import Environment
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from browse.as_fetched import ROUTE, CaptureLink, capture_link, page_as_fetched
-from browse.atom import MARK_CLOSE, MARK_OPEN, atom_feed, authors_of, can_render
+from browse.atom import atom_feed, authors_of, can_render
 from browse.charts import daily_articles_svg, extraction_health_svg
+from browse.search import ROUTE as SEARCH_ROUTE
+from browse.search import highlighted, search_page
+from browse.search_syntax import reader_fts, register_search_functions
 from browse.summary import ArchiveSummary, archive_summary
 
 # How much of an article's text a row of a table or query shows; the article page shows it all.
 TABLE_TEXT_WORDS = 40
 SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+# Columns that hold JSON arrays of names: shown as names, each a link to its articles.
+NAME_LIST_FILTERS = {"authors": "authors__arraycontains", "tags": "tags__arraycontains"}
 
 
 def paragraphs(text: object) -> list[str]:
@@ -47,14 +54,30 @@ def first_words(text: str, count: int) -> str:
     return text if len(words) <= count else " ".join(words[:count]) + " …"
 
 
-def highlighted(snippet: str) -> Markup:
-    """A search snippet escaped first, then only its match markers turned back into <mark>."""
-    escaped = str(escape(snippet))
-    return Markup(
-        escaped.replace(str(escape(MARK_OPEN)), MARK_OPEN).replace(
-            str(escape(MARK_CLOSE)), MARK_CLOSE
-        )
+def name_links(value: str, articles_url: str, array_filter: str) -> Markup | None:
+    """A JSON array of names as the names, comma-separated, each linking to the articles
+    filtered by it; None (Datasette shows the value as it is) for anything else."""
+    try:
+        names = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    if not names:
+        return Markup("&nbsp;")  # as Datasette shows an empty value
+    return Markup(", ").join(
+        Markup('<a href="{}?{}">{}</a>').format(articles_url, urlencode({array_filter: name}), name)
+        for name in names
     )
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """reader_fts(text) for the search page and the saved query; and the same syntax for the
+    tables' own search box: Datasette's `_search` runs `match escape_fts(:search)`, and this
+    hook runs after Datasette's own (trylast), so this escape_fts replaces its one."""
+    register_search_functions(conn)
+    conn.create_function("escape_fts", 1, reader_fts, deterministic=True)
 
 
 @hookimpl
@@ -76,6 +99,9 @@ def render_cell(
 ) -> Markup | None:
     if column == "snippet" and isinstance(value, str):
         return highlighted(value)
+    if column in NAME_LIST_FILTERS and isinstance(value, str):
+        articles_url = datasette.urls.table(database, "articles")
+        return name_links(value, articles_url, NAME_LIST_FILTERS[column])
     # `in` on an sqlite3.Row looks at its values: the column names are its keys().
     has_url = "url" in row.keys()  # noqa: SIM118
     if column == "title" and has_url and isinstance(row["url"], str) and value:
@@ -152,7 +178,8 @@ async def render_atom(
 
 @hookimpl
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
-    return [(ROUTE, page_as_fetched)]
+    # Plugin routes are matched before Datasette's own (datasette/app.py, Datasette._routes).
+    return [(ROUTE, page_as_fetched), (SEARCH_ROUTE, search_page)]
 
 
 @hookimpl

@@ -8,6 +8,7 @@ elsewhere this test is skipped and says why. Playwright never downloads a browse
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -50,6 +51,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 BAKERY_TITLE = "Mill Street bakery wins gold at international bread competition"
+BUDGET_TITLE = "City council approves $48 million budget after marathon session"
+FESTIVAL_TITLE = "River festival returns with record crowds"
+KOREA_TITLE = "The United States condemned relations between Russia and North Korea"
 SCRIPT_TITLE = "School district website defaced by a prank script"
 SERVER_START_SECONDS = 30
 STORED_SCRIPT_TITLE = "A stored page that tries to run its scripts"
@@ -212,7 +216,7 @@ def test_a_reader_searches_opens_an_article_and_reads_it(reading_room: str, tmp_
         page.goto(f"{reading_room}/")
         page.get_by_label("Search the archive").fill("caraway")
         page.get_by_role("button", name="Search").click()
-        page.wait_for_url("**/archive/search?q=caraway*")
+        page.wait_for_url("**/archive/-/search?q=caraway*")
         assert page.locator("mark").first.inner_text().lower() == "caraway"
         page.get_by_role("link", name=BAKERY_TITLE).click()
         page.wait_for_selector("article.morgue-article")
@@ -222,7 +226,7 @@ def test_a_reader_searches_opens_an_article_and_reads_it(reading_room: str, tmp_
         assert page.locator(".article-body p").count() >= 3
         page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
 
-        page.goto(f"{reading_room}/archive/search?q=textbook&site=")
+        page.goto(f"{reading_room}/archive/-/search?q=textbook")
         page.get_by_role("link", name=SCRIPT_TITLE).click()
         page.wait_for_selector("article.morgue-article")
         assert "<script>alert(1)</script>" in page.locator(".article-body").inner_text()
@@ -231,10 +235,104 @@ def test_a_reader_searches_opens_an_article_and_reads_it(reading_room: str, tmp_
     assert (tmp_path / "article.png").stat().st_size > 10_000
 
 
+# What each way of searching finds in this archive (the stored script page's text has "council"
+# and "budget" too).
+OPERATOR_SEARCHES = {
+    "council budget": {BUDGET_TITLE, STORED_SCRIPT_TITLE},
+    '"security council"': {KOREA_TITLE},
+    "caraway OR textbook": {BAKERY_TITLE, SCRIPT_TITLE},
+    "council -budget": {KOREA_TITLE, FESTIVAL_TITLE},
+    "bak*": {BAKERY_TITLE},
+    "bak": set(),
+}
+HOSTILE_SEARCH = "<img src=x onerror=alert(1)>"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def screenshot_folder(tmp_path: Path) -> Path:
+    """MORGUE_SCREENSHOTS when set (to look at the pages afterwards), else the test's own."""
+    folder = Path(os.environ.get("MORGUE_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def search_from_the_page(page: Any, text: str) -> list[str]:
+    """Type into the search page's box, press its button; the headlines found."""
+    page.get_by_label("Search for").fill(text)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    return list(page.locator(".morgue-result h2").all_inner_texts())
+
+
+def test_each_search_operator_finds_what_it_should(reading_room: str) -> None:
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{reading_room}/archive/-/search")
+        assert "exact phrase" in page.locator(".morgue-syntax").inner_text()
+        for text, expected in OPERATOR_SEARCHES.items():
+            found = search_from_the_page(page, text)
+            assert set(found) == expected, text
+            assert len(found) == len(expected), text
+            assert page.get_by_label("Search for").input_value() == text
+
+
+def test_a_hostile_search_is_shown_as_text_and_there_is_no_sql_form(reading_room: str) -> None:
+    dialogs: list[str] = []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{reading_room}/archive/-/search")
+        assert search_from_the_page(page, HOSTILE_SEARCH) == []
+        page.wait_for_timeout(300)
+        assert page.get_by_label("Search for").input_value() == HOSTILE_SEARCH
+        assert page.title() == f"{HOSTILE_SEARCH} · Search the archive"
+        assert page.locator("img[src=x]").count() == 0
+        # No SQL on the page: no editor, no Run SQL, no Edit SQL; a link for researchers.
+        assert page.locator("textarea").count() == 0
+        assert page.get_by_text("Run SQL").count() == 0
+        assert page.get_by_text("Edit SQL").count() == 0
+        page.get_by_role("link", name="The SQL behind this search, for researchers").click()
+        page.wait_for_url("**/archive/search?*_show_sql=1*")
+        assert "where articles_fts match reader_fts(:q)" in page.locator("body").inner_text()
+    assert dialogs == []
+
+
+def test_the_search_page_filters_and_reads_at_phone_and_desktop_widths(
+    reading_room: str, tmp_path: Path
+) -> None:
+    folder = screenshot_folder(tmp_path)
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{reading_room}/archive/-/search")
+        page.get_by_label("Search for").fill("council OR bakery")
+        page.get_by_label("Site").select_option("courier")
+        page.get_by_label("Published from").fill("2024-02-01")
+        page.get_by_label("Published until").fill("2024-06-30")
+        page.get_by_label("Sort").select_option("newest")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Search").click()
+        assert "from=2024-02-01" in page.url
+        assert "sort=newest" in page.url
+        found = page.locator(".morgue-result h2").all_inner_texts()
+        # Newest first; the stored script page (no publication date) is outside the dates.
+        assert found == [KOREA_TITLE, FESTIVAL_TITLE, BUDGET_TITLE, BAKERY_TITLE]
+        assert page.locator(".morgue-count").inner_text() == "4 articles"
+        assert page.get_by_text("5 March 2024, 19:30 UTC").count() == 1
+        assert page.get_by_role("link", name="Tom Becker").count() == 1
+        for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(viewport)
+            path = folder / f"search-{name}-{viewport['width']}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= viewport["width"], (name, scroll_width)
+
+
 def test_a_crawled_article_links_to_the_page_the_crawl_fetched(reading_room: str) -> None:
     with chromium() as browser:
         page = browser.new_page()
-        page.goto(f"{reading_room}/archive/search?q=caraway&site=")
+        page.goto(f"{reading_room}/archive/-/search?q=caraway")
         page.get_by_role("link", name=BAKERY_TITLE).click()
         page.wait_for_selector("article.morgue-article")
         page.get_by_role("link", name="The page as fetched").click()
