@@ -36,11 +36,19 @@ def main() -> int:
     for published_at, title in articles:
         print(f"  {published_at or '(no date)':<22} {title}")
     print(f"\n{len(failures)} pages were not archived, each with its reason:")
-    for stage, reason, url in failures:
-        print(f"  {stage:<9} {reason:<50} {url.removeprefix(base)}")
+    for line in failure_lines(failures, base):
+        print(line)
     print("\nBrowse and search it in Datasette:\n  make browse DB=data/demo.db")
     print("then open http://127.0.0.1:8001/ (try searching for: sourdough)")
     return 0
+
+
+def failure_lines(failures: list[tuple[str, str, str]], base: str) -> list[str]:
+    """One line per failure: stage, page and reason in columns, the reason last, so that a
+    long one never pushes the others out of line."""
+    rows = [(stage, url.removeprefix(base), reason) for stage, reason, url in failures]
+    page_width = max((len(page) for _stage, page, _reason in rows), default=0)
+    return [f"  {stage:<9} {page:<{page_width}}  {reason}" for stage, page, reason in rows]
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ A pattern that backtracks can take minutes on one hostile string ("Ann" + 8,000 
 "Lee" as a feed's author took 31 s), and some run in the crawl's main process, where every
 download waits for them. The patterns are found here by themselves, so that a rule added later
 is checked without anyone listing it: every compiled pattern reachable from the globals of the
-`pipelines` and `crawler` modules (inside containers and classes too), and every pattern that
-a module compiles where it calls `re` (`re.sub(r"...", ...)` in a function), read from its
-source. Each one runs over ~50 KB inputs made to make backtracking patterns slow, in worker
-processes with a deadline, and must finish each within a small budget.
+modules of PACKAGES (inside containers and classes too), and every pattern that a module
+compiles where it calls `re` (`re.sub(r"...", ...)` in a function), read from its source.
+Each one runs over ~50 KB inputs made to make backtracking patterns slow, in worker processes
+with a deadline, and must finish each within a small budget.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from typing import Any
 
 from pebble import ProcessPool
 
-PACKAGES = ("pipelines", "crawler")
+# The reading room (browse) too: a search box and stored text are untrusted input as well.
+PACKAGES = ("pipelines", "crawler", "captures", "browse")
 INPUT_CHARS = 50_000
 # The slowest linear pattern takes about 0.1 s on an input on a 2-core machine; the mildest
 # quadratic one found (an unclosed bracket) 1 to 2 s, the reported ones 10 s to minutes.
