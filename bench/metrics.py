@@ -3,12 +3,19 @@
 Body text uses the scrapinghub article-extraction-benchmark metric: word 4-gram shingles per
 page, their true/false positive and false negative counts scaled so that every page weighs
 the same, precision and recall averaged over pages, F1 from the two averages.
+
+Texts are compared as a reader sees them: Unicode NFC, and without the characters that print
+as nothing (soft hyphens, zero-width spaces, direction marks: Unicode's "format" category).
+Ground truth that keeps a page's soft hyphens ("Bun\u00addes\u00adtag") would otherwise count
+the word a reader reads, "Bundestag", as a wrong one, and split it into three.
 """
 
 from __future__ import annotations
 
 import re
 import statistics
+import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -16,11 +23,19 @@ from email.utils import parsedate_to_datetime
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
 Counts = tuple[float, float, float]
+INVISIBLE = dict.fromkeys(
+    code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"
+)
+
+
+def as_read(text: str | None) -> str:
+    """A text as a reader sees it (see the module's docstring)."""
+    return unicodedata.normalize("NFC", (text or "").translate(INVISIBLE))
 
 
 def shingles(text: str, size: int = 4) -> Counter[tuple[str, ...]]:
     """Word n-grams of a text; a text shorter than `size` words is one shorter shingle."""
-    tokens = TOKEN.findall(text or "")
+    tokens = TOKEN.findall(as_read(text))
     if not tokens:
         return Counter()
     starts = range(max(1, len(tokens) - size + 1))
@@ -118,4 +133,4 @@ def snippets_present(text: str, snippets: Iterable[str]) -> list[bool]:
 
 
 def _space(text: str | None) -> str:
-    return " ".join((text or "").split())
+    return " ".join(as_read(text).split())

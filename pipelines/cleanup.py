@@ -10,6 +10,7 @@ shape, never about one site.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -203,6 +204,19 @@ line_words = lru_cache(maxsize=2048)(count_words)
 
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
+
+
+# Characters that print as nothing and only get in the way of reading, searching and
+# matching: the soft hyphen, the zero-width space, the word joiner, and a byte order mark
+# inside text. The zero-width joiner and non-joiner stay: Persian, Indic scripts and emoji
+# are written with them.
+INVISIBLE_CHARACTERS = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
+def normalised_text(text: str) -> str:
+    """Text as the archive stores it: Unicode NFC (one spelling of each accented letter), the
+    invisible characters removed."""
+    return unicodedata.normalize("NFC", text.translate(INVISIBLE_CHARACTERS))
 
 
 def same_text(a: str | None, b: str | None) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Self
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +33,7 @@ from pipelines.cleanup import (
     find_date_strings,
     is_date_line,
     normalise_space,
+    normalised_text,
     parse_byline,
     prose_word_count,
     same_text,
@@ -205,19 +206,38 @@ def extract_article(
     if trafilatura_date:
         published.append(DateCandidate(trafilatura_date, "htmldate"))
 
-    return Extraction(
-        url=choose_article_url(url, page.canonical_url),
-        title=title,
-        text=text,
-        authors=authors or clean_author_names(hint_authors),
-        description=page.description or guessed.description,
-        tags=page.tags or guessed.tags,
-        image=_absolute(url, page.image or guessed.image),
-        language=page.language,
-        language_tag=page.language_tag,
-        sitename=page.sitename or guessed.sitename,
-        published=published,
-        modified=list(page.modified),
+    return normalised_extraction(
+        Extraction(
+            url=choose_article_url(url, page.canonical_url),
+            title=title,
+            text=text,
+            authors=authors or clean_author_names(hint_authors),
+            description=page.description or guessed.description,
+            tags=page.tags or guessed.tags,
+            image=_absolute(url, page.image or guessed.image),
+            language=page.language,
+            language_tag=page.language_tag,
+            sitename=page.sitename or guessed.sitename,
+            published=published,
+            modified=list(page.modified),
+        )
+    )
+
+
+def normalised_extraction(extraction: Extraction) -> Extraction:
+    """Every text field the archive stores, normalised once, here (see normalised_text)."""
+
+    def text(value: str | None) -> str | None:
+        return normalised_text(value) if value is not None else None
+
+    return replace(
+        extraction,
+        title=text(extraction.title),
+        text=normalised_text(extraction.text),
+        authors=[normalised_text(name) for name in extraction.authors],
+        description=text(extraction.description),
+        tags=[normalised_text(tag) for tag in extraction.tags],
+        sitename=text(extraction.sitename),
     )
 
 
@@ -586,7 +606,7 @@ def apply_extraction(item: Article, extraction: Extraction) -> None:
     """Copy the extraction into the item; what the page lacks, the feed or sitemap may give
     (its authors were taken in extract_article, which cleans them)."""
     item.url = extraction.url
-    item.title = extraction.title or item.hint_title
+    item.title = extraction.title or (item.hint_title and normalised_text(item.hint_title))
     item.text = extraction.text
     item.authors = extraction.authors
     item.description = extraction.description

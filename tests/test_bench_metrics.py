@@ -59,3 +59,12 @@ def test_days_count_in_utc_and_in_the_pages_own_offset() -> None:
     rfc822 = published_days("2019-10-18T22:04:00Z", "Sat, 19 Oct 2019 00:04:00 +0200")
     assert rfc822 == {"2019-10-18", "2019-10-19"}
     assert published_days("2019-10-18T22:04:00Z", "18 October 2019") == {"2019-10-18"}
+
+
+def test_texts_are_compared_as_read_without_invisible_characters() -> None:
+    """A soft-hyphenated word in the ground truth is the word a reader reads."""
+    truth = "Der Bun\u00addes\u00adtag stimmt heute \u00fcber das neue Gesetz ab"
+    found = "Der Bundestag stimmt heute u\u0308ber das neue Gesetz ab"
+    assert shingle_counts(truth, found) == (1.0, 0.0, 0.0)
+    assert same_title("Helikopter\u00adlandeplatz", "Helikopterlandeplatz")
+    assert same_authors(["Zoe\u200b M\u00fcller"], ["Zoe Mu\u0308ller"])

@@ -545,3 +545,25 @@ def test_the_feeds_authors_are_cleaned_in_the_worker_not_in_the_main_process(
     )
     stage = ExtractStage(min_words=15, pool=cast(PagePool, pool))
     assert asyncio.run(stage.process_item(item)).authors == ["Ann Lee"]
+
+
+def test_stored_fields_are_nfc_without_invisible_characters() -> None:
+    """Soft hyphens and zero-width spaces (as entities or as characters) inside a headline, a
+    byline and the text are gone, and a letter written as base + combining accent is stored
+    composed, in every field the archive keeps."""
+    body = " ".join(["The committee met again on Tuesday to discuss the new budget."] * 6)
+    html = (
+        "<html><head><title>Bundes&shy;tag votes</title>"
+        '<meta name="author" content="Zoe&#x200B; Mu\u0308ller">'
+        '<meta name="description" content="A vote in the Bundes\u00adtag">'
+        "</head><body><article><h1>Bundes&shy;tag votes</h1>"
+        f"<p>{body} Cafe\u0301 owners were there.</p></article></body></html>"
+    )
+    extraction = extract_article(html, "https://news.example/2024/05/01/bundestag-votes")
+    assert extraction.title == "Bundestag votes"
+    assert extraction.authors == ["Zoe Müller"]
+    assert extraction.description == "A vote in the Bundestag"
+    assert "Café owners" in extraction.text
+    stored = [extraction.title, extraction.text, extraction.description, *extraction.authors]
+    for value in stored:
+        assert not set(str(value)) & {"\u00ad", "\u200b", "\u0301", "\u0308"}
