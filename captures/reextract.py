@@ -25,19 +25,13 @@ from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 
+from archive.writes import REEXTRACTED, VERSIONED_FIELDS, keep_version, record_failure, utc_now
 from captures.reading import CaptureUnreadable, read_response, warc_path
 from captures.responses import response_of
 from crawler.discovery import Lead
 from crawler.items import Article, DateCandidate, PageFailure
 from crawler.sites import Site
 from crawler.spiders.news import UnusablePage, article_of_page
-from pipelines.archive import (
-    REEXTRACTED,
-    VERSIONED_FIELDS,
-    keep_version,
-    record_failure,
-    utc_now,
-)
 from pipelines.dates import DatesStage
 from pipelines.extract import ExtractStage
 from pipelines.store import article_row

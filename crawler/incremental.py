@@ -10,17 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pipelines.archive import SeenUrl
-
-# Failures that say something about the page itself; trying again tomorrow would fail again.
-# (A timeout, a 5xx or a reset connection may pass, so those pages are tried on every run.)
-LASTING_FAILURES = (
-    "failed: extract",
-    "failed: dates",
-    "failed: fetch: HTTP 404",
-    "failed: fetch: HTTP 410",
-    "failed: fetch: not an HTML page",
-)
+from archive.reads import SeenUrl
+from archive.status import FetchStatus
 
 
 def fetch_reason(
@@ -35,7 +26,7 @@ def fetch_reason(
         return "new"
     if updated and updated > seen.last_fetched:
         return "changed"
-    if seen.last_status.startswith("failed") and not seen.last_status.startswith(LASTING_FAILURES):
+    if seen.status is FetchStatus.FAILED_MAY_PASS:
         return "retry"
     try:
         window_start = (now - recheck).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -49,7 +40,7 @@ def fetch_reason(
 
 def conditional_headers(seen: SeenUrl | None) -> dict[str, str]:
     """If-None-Match / If-Modified-Since from the validators the server gave last time."""
-    if seen is None or seen.last_status.startswith("failed"):
+    if seen is None or seen.status.failed:
         return {}
     headers = {}
     if seen.etag:

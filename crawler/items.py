@@ -68,6 +68,9 @@ class PageFailure:
     # An article page (as opposed to a feed, sitemap, listing page or robots.txt): the
     # archive remembers its outcome in seen_urls, so that the next run knows it was tried.
     article: bool = True
+    # A failure that will not pass by trying again (the page is gone, is no HTML, or holds
+    # no article): the next run tries it only when its feed or sitemap says it changed.
+    lasting: bool = False
 
 
 @dataclass

@@ -91,7 +91,10 @@ UNSEEN_TAGS = {"script", "style", "noscript", "template"}
 
 
 class ArticleRejected(DropItem):
-    """A fetched page that will not be archived; `stage` and the message say why."""
+    """A fetched page that will not be archived; `stage` and the message say why. Lasting:
+    the same page would be rejected again (see PageFailure.lasting)."""
+
+    lasting = True
 
     def __init__(self, stage: str, reason: str) -> None:
         super().__init__(reason)

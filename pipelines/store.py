@@ -26,33 +26,34 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlite_utils import Database
 from twisted.internet import task
 
-from captures.writing import Capture, WarcFiles
-from crawler.capture import response_captured, warc_files_for
-from crawler.items import Article, PageFailure, PageNotModified
-from crawler.middlewares import request_refused
-from pipelines.archive import (
-    SITE_COUNTS,
-    ArchiveLock,
-    ArchiveUnavailable,
+from archive.lock import ArchiveLock, lock_archive
+from archive.schema import SITE_COUNTS, ArchiveUnavailable, open_archive, sqlite_error_name
+from archive.status import FetchStatus, failure_status
+from archive.writes import (
     archive_article,
     content_hash,
     finish_crawl,
     link_capture,
-    lock_archive,
     mark_seen,
-    open_archive,
     record_capture,
     record_failure,
-    sqlite_error_name,
     start_crawl,
     utc_now,
 )
+from captures.writing import Capture, WarcFiles
+from crawler.capture import response_captured, warc_files_for
+from crawler.items import Article, PageFailure, PageNotModified
+from crawler.middlewares import request_refused
 from pipelines.cleanup import count_words
 
 logger = logging.getLogger(__name__)
 
 # Outcomes of archive_article, as counted per site in crawl_sites.
-SITE_COUNT_OF_OUTCOME = {"inserted": "archived", "updated": "updated", "unchanged": "unchanged"}
+SITE_COUNT_OF_OUTCOME = {
+    FetchStatus.INSERTED: "archived",
+    FetchStatus.UPDATED: "updated",
+    FetchStatus.UNCHANGED: "unchanged",
+}
 
 
 class ArchiveFull(DropItem):
@@ -208,7 +209,9 @@ class StoreStage:
             self._archive_article(item)
         elif isinstance(item, PageNotModified):
             self._write(
-                lambda db: mark_seen(db, item.url, item.site, "not modified", item.fetched_at)
+                lambda db: mark_seen(
+                    db, item.url, item.site, FetchStatus.NOT_MODIFIED, item.fetched_at
+                )
             )
             self._count("archive/not_modified", item.site, "unchanged")
         return item
@@ -216,7 +219,10 @@ class StoreStage:
     def item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(item, Article) and not isinstance(exception, ArchiveFull):
             stage = getattr(exception, "stage", "pipeline")
-            self._record_from_signal(PageFailure(item.url, item.site, stage, str(exception)))
+            lasting = getattr(exception, "lasting", False)
+            self._record_from_signal(
+                PageFailure(item.url, item.site, stage, str(exception), lasting=lasting)
+            )
 
     def item_error(self, item: Any, failure: Any) -> None:
         """A bug or a library crash on one page: keep a record, the crawl goes on."""
@@ -256,7 +262,7 @@ class StoreStage:
 
     def _archive_article(self, item: Article) -> None:
         row = article_row(item)
-        outcome = ""
+        outcome = FetchStatus.UNCHANGED
 
         def write(db: Database) -> None:
             nonlocal outcome
@@ -282,8 +288,9 @@ class StoreStage:
             at = utc_now()
             record_failure(db, failure, at=at, crawl_id=self.crawl_id)
             if failure.article:
-                status = f"failed: {failure.stage}: {failure.reason}"
-                mark_seen(db, failure.url, failure.site, status, at)
+                status = failure_status(failure.lasting)
+                detail = f"failed: {failure.stage}: {failure.reason}"
+                mark_seen(db, failure.url, failure.site, status, at, detail=detail)
 
         self._write(write)
         self._count(f"failures/{failure.stage}", failure.site, "failed")

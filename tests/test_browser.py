@@ -27,14 +27,9 @@ from typing import Any
 import pytest
 from datasette.utils import tilde_encode
 
+from archive.schema import open_archive
+from archive.writes import archive_article, content_hash, link_capture, record_capture
 from captures.writing import CaptureKind, Exchange, WarcFiles
-from pipelines.archive import (
-    archive_article,
-    content_hash,
-    link_capture,
-    open_archive,
-    record_capture,
-)
 from tests.conftest import REPO, CrawlRun
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.schema import migrations, open_archive
+from archive.writes import archive_article
 from captures.reading import (
     CaptureUnreadable,
     Unreadable,
@@ -32,7 +34,6 @@ from captures.writing import (
     WarcFiles,
     WarcNotWritable,
 )
-from pipelines.archive import archive_article, migrations, open_archive
 from pipelines.store import article_row
 from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import SiteHandler, serve_site, sites_toml

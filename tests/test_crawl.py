@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from archive.lock import lock_archive
 from crawler.outcome import ExitStatus
-from pipelines.archive import lock_archive
 from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import SITE_ROOT, sites_toml
 

@@ -20,9 +20,9 @@ from datasette.utils import tilde_encode
 from markupsafe import escape
 from sqlite_utils import Database
 
+from archive.writes import archive_article, content_hash
 from browse.atom import atom_feed, atom_timestamp
 from browse.charts import daily_articles_svg, extraction_health_svg
-from pipelines.archive import archive_article, content_hash
 from tests.conftest import REPO, CrawlRun
 
 METADATA = yaml.safe_load((REPO / "data" / "metadata.yml").read_text())

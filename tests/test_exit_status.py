@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from archive.lock import lock_archive
+from archive.schema import open_archive
 from crawler.outcome import (
     REASONS_SHOWN,
     CrawlOutcome,
@@ -23,7 +25,6 @@ from crawler.outcome import (
     reason_kind,
 )
 from crawler.sites import parse_site
-from pipelines.archive import lock_archive, open_archive
 from tests.conftest import REPO, CrawlRun, as_unprivileged, crawl_command, run_crawl, run_process
 from tests.localsite import serve_site, sites_toml
 from tests.manysite import many_sites_toml, serve_many

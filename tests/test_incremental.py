@@ -9,19 +9,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from archive.reads import SeenUrl
+from archive.status import FetchStatus, status_of_old_text
 from crawler.incremental import conditional_headers, fetch_reason
-from pipelines.archive import SeenUrl
-from tests.conftest import run_crawl
+from tests.conftest import CrawlRun, run_crawl
 from tests.localsite import SITE_ROOT, serve_site, sites_toml
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 TWO_DAYS = timedelta(days=2)
 
 
-def seen(**fields: str) -> SeenUrl:
-    values = {
+def seen(**fields: Any) -> SeenUrl:
+    values: dict[str, Any] = {
         "last_fetched": "2026-11-01T08:00:00Z",
-        "last_status": "inserted",
+        "status": FetchStatus.INSERTED,
         "first_seen": "2026-11-01T08:00:00Z",
         "published_at": "2026-10-31",
     }
@@ -54,11 +55,29 @@ def test_young_articles_are_checked_again_within_the_window() -> None:
 
 
 def test_passing_failures_are_retried_lasting_ones_are_not() -> None:
-    assert fetch_reason(seen(last_status="failed: fetch"), None, NOW, TWO_DAYS) == "retry"
-    assert fetch_reason(seen(last_status="failed: pipeline"), None, NOW, TWO_DAYS) == "retry"
-    assert fetch_reason(seen(last_status="failed: fetch: HTTP 503"), None, NOW, TWO_DAYS) == "retry"
-    assert fetch_reason(seen(last_status="failed: fetch: HTTP 404"), None, NOW, TWO_DAYS) is None
-    assert fetch_reason(seen(last_status="failed: extract: no text"), None, NOW, TWO_DAYS) is None
+    may_pass = seen(status=FetchStatus.FAILED_MAY_PASS)
+    assert fetch_reason(may_pass, None, NOW, TWO_DAYS) == "retry"
+    lasting = seen(status=FetchStatus.FAILED_LASTING)
+    assert fetch_reason(lasting, None, NOW, TWO_DAYS) is None
+    # ... until its feed or sitemap says the page changed.
+    assert fetch_reason(lasting, "2026-11-02T00:00:00Z", NOW, TWO_DAYS) == "changed"
+
+
+def test_archives_from_before_typed_statuses_are_read_the_way_they_were_written() -> None:
+    for text, status in (
+        ("failed: fetch: timed out: ...", FetchStatus.FAILED_MAY_PASS),
+        ("failed: pipeline: internal error: ...", FetchStatus.FAILED_MAY_PASS),
+        ("failed: fetch: HTTP 503", FetchStatus.FAILED_MAY_PASS),
+        ("failed: fetch: HTTP 404", FetchStatus.FAILED_LASTING),
+        ("failed: extract: no article text", FetchStatus.FAILED_LASTING),
+        (
+            "failed: fetch: not an HTML page (Content-Type: application/pdf)",
+            FetchStatus.FAILED_LASTING,
+        ),
+        ("inserted", FetchStatus.INSERTED),
+        ("not modified", FetchStatus.NOT_MODIFIED),
+    ):
+        assert status_of_old_text(text) is status, text
 
 
 def test_conditional_headers_come_from_the_last_response() -> None:
@@ -68,7 +87,8 @@ def test_conditional_headers_come_from_the_last_response() -> None:
         "If-None-Match": '"abc"',
         "If-Modified-Since": "Sun, 01 Nov 2026 08:00:00 GMT",
     }
-    assert conditional_headers(seen(etag='"abc"', last_status="failed: fetch")) == {}
+    failed = seen(etag='"abc"', status=FetchStatus.FAILED_MAY_PASS)
+    assert conditional_headers(failed) == {}
 
 
 def test_revised_articles_are_refetched_and_their_old_version_kept(tmp_path: Path) -> None:
@@ -123,3 +143,16 @@ def replace_in(path: Path, old: str, new: str) -> None:
 def query(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(db_path)) as connection:
         return connection.execute(sql).fetchall()
+
+
+def test_a_crawl_types_each_failure_by_whether_trying_again_can_help(crawled: CrawlRun) -> None:
+    statuses = {
+        row["url"].split("/")[-1]: row["status"]
+        for row in crawled.rows("select url, status from seen_urls where status like 'failed%'")
+    }
+    assert statuses["500.html"] == FetchStatus.FAILED_MAY_PASS
+    assert statuses["slow-story.html"] == FetchStatus.FAILED_MAY_PASS  # a timeout
+    assert statuses["empty-story.html"] == FetchStatus.FAILED_MAY_PASS
+    assert statuses["withdrawn-story.html"] == FetchStatus.FAILED_LASTING  # HTTP 404
+    assert statuses["annual-report.pdf"] == FetchStatus.FAILED_LASTING
+    assert statuses["watch-festival-fireworks.html"] == FetchStatus.FAILED_LASTING  # no text

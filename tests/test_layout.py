@@ -23,8 +23,9 @@ from typing import Any
 import pytest
 from datasette.utils import tilde_encode
 
+from archive.schema import open_archive
+from archive.writes import record_failure
 from crawler.items import PageFailure
-from pipelines.archive import open_archive, record_failure
 from tests import test_browser
 from tests.test_browser import BAKERY_TITLE, CHROMIUM, chromium
 

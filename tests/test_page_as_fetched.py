@@ -19,6 +19,8 @@ from datasette.utils import tilde_encode
 from scrapy.http import HtmlResponse
 from sqlite_utils import Database
 
+from archive.schema import open_archive
+from archive.writes import archive_article, content_hash, link_capture, record_capture
 from browse.as_fetched import (
     PAGE_AS_FETCHED_POLICY,
     capture_id_of,
@@ -29,13 +31,6 @@ from browse.as_fetched import (
 )
 from captures.reading import StoredResponse
 from captures.writing import CaptureKind, Exchange, WarcFiles
-from pipelines.archive import (
-    archive_article,
-    content_hash,
-    link_capture,
-    open_archive,
-    record_capture,
-)
 from tests.conftest import REPO
 
 METADATA = yaml.safe_load((REPO / "data" / "metadata.yml").read_text())

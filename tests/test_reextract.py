@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from archive.lock import lock_archive
 from captures.reading import read_response, warc_path
 from captures.reextract import (
     CapturedArticle,
@@ -33,7 +34,6 @@ from crawler.outcome import ExitStatus
 from crawler.sites import load_sites
 from crawler.spiders.news import article_of_page
 from pipelines import cleanup
-from pipelines.archive import lock_archive
 from pipelines.extract import ExtractionError, extract_article
 from tests.conftest import CRAWL_ENV, REPO, CrawlRun, run_process
 

@@ -19,8 +19,9 @@ import yaml
 from datasette.app import Datasette
 from markupsafe import escape
 
+from archive.schema import open_archive
+from archive.writes import archive_article, content_hash
 from browse.search import Choices, Search, human_date, page_href, read_search
-from pipelines.archive import archive_article, content_hash, open_archive
 from tests.conftest import REPO
 
 METADATA = yaml.safe_load((REPO / "data" / "metadata.yml").read_text())

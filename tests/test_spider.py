@@ -14,7 +14,13 @@ from crawler.discovery import Lead
 from crawler.items import DateCandidate
 from crawler.middlewares import RedirectLoopError
 from crawler.sites import Site
-from crawler.spiders.news import NewsSpider, describe_failure, merge_lead, unusable_page
+from crawler.spiders.news import (
+    NewsSpider,
+    PageProblem,
+    describe_failure,
+    merge_lead,
+    unusable_page,
+)
 
 URL = "https://ex.com/news/a.html"
 
@@ -27,13 +33,20 @@ def test_an_html_page_is_usable() -> None:
     assert unusable_page(html(b"<html><body><p>Hello</p></body></html>")) is None
 
 
-def test_unusable_pages_say_why() -> None:
-    assert unusable_page(html(b"   ")) == "empty response body"
+def test_unusable_pages_say_why_and_whether_trying_again_could_help() -> None:
+    # What a server may get right next time is tried again; a PDF stays a PDF.
+    assert unusable_page(html(b"   ")) == PageProblem("empty response body", lasting=False)
     pdf = Response(URL, body=b"%PDF-1.4", headers={"Content-Type": b"application/pdf"})
-    assert unusable_page(pdf) == "not an HTML page (Content-Type: application/pdf)"
-    assert unusable_page(html(b"\x00\x01\x02binary")) == "binary content served as HTML"
+    assert unusable_page(pdf) == PageProblem(
+        "not an HTML page (Content-Type: application/pdf)", lasting=True
+    )
+    assert unusable_page(html(b"\x00\x01\x02binary")) == PageProblem(
+        "binary content served as HTML", lasting=False
+    )
     json = TextResponse(URL, body=b"{}", headers={"Content-Type": b"application/json"})
-    assert unusable_page(json) == "not an HTML page (Content-Type: application/json)"
+    assert unusable_page(json) == PageProblem(
+        "not an HTML page (Content-Type: application/json)", lasting=True
+    )
 
 
 def test_failures_are_described_for_people() -> None:

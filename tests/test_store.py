@@ -11,20 +11,13 @@ from pathlib import Path
 import pytest
 from scrapy import Spider
 
+from archive import schema as archive
+from archive.lock import lock_archive
+from archive.reads import SeenUrl, read_seen_urls
+from archive.schema import ArchiveUnavailable, open_archive
+from archive.status import FetchStatus
+from archive.writes import archive_article, finish_crawl, mark_seen, record_failure, start_crawl
 from crawler.items import Article, PageFailure
-from pipelines import archive
-from pipelines.archive import (
-    ArchiveUnavailable,
-    SeenUrl,
-    archive_article,
-    finish_crawl,
-    lock_archive,
-    mark_seen,
-    open_archive,
-    read_seen_urls,
-    record_failure,
-    start_crawl,
-)
 from pipelines.store import ArchiveFull, StoreStage, article_row, site_counts
 from tests.conftest import REPO, as_unprivileged
 
@@ -63,7 +56,7 @@ def test_migrations_create_the_schema_once(tmp_path: Path) -> None:
         "article_versions", "captures",
     } <= set(db.table_names())  # fmt: skip
     applied = db.execute("select name from _sqlite_migrations").fetchall()
-    assert len(applied) == len(set(applied)) == 7
+    assert len(applied) == len(set(applied)) == 8
     columns = set(db["articles"].columns_dict)
     assert {
         "url", "site", "title", "text", "authors", "published_at", "modified_at", "published_raw",
@@ -149,7 +142,7 @@ def test_a_folder_as_archive_path_is_refused(tmp_path: Path) -> None:
 
 OPEN_IN_ANOTHER_PROCESS = (
     "import sys\n"
-    "from pipelines.archive import ArchiveUnavailable, open_archive\n"
+    "from archive.schema import ArchiveUnavailable, open_archive\n"
     "try:\n"
     "    open_archive(sys.argv[1])\n"
     "except ArchiveUnavailable as error:\n"
@@ -201,16 +194,24 @@ def test_seen_urls_keep_first_seen_and_the_last_validators(tmp_path: Path) -> No
     path = tmp_path / "archive.db"
     db = open_archive(path)
     url = "https://ex.com/news/ferry.html"
-    mark_seen(db, url, "ex", "inserted", "2026-11-01T00:00:00Z", etag='"v1"')
-    mark_seen(db, url, "ex", "not modified", "2026-11-02T00:00:00Z")
+    mark_seen(db, url, "ex", FetchStatus.INSERTED, "2026-11-01T00:00:00Z", etag='"v1"')
+    mark_seen(db, url, "ex", FetchStatus.NOT_MODIFIED, "2026-11-02T00:00:00Z")
     db.conn.commit()
-    row = db.execute("select first_seen, last_fetched, last_status, etag from seen_urls").fetchone()
-    assert row == ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", "not modified", '"v1"')
+    row = db.execute(
+        "select first_seen, last_fetched, status, last_status, etag from seen_urls"
+    ).fetchone()
+    assert row == (
+        "2026-11-01T00:00:00Z",
+        "2026-11-02T00:00:00Z",
+        "not modified",
+        "not modified",
+        '"v1"',
+    )
     seen = read_seen_urls(path, ["ex"])
     assert seen == {
         url: SeenUrl(
             last_fetched="2026-11-02T00:00:00Z",
-            last_status="not modified",
+            status=FetchStatus.NOT_MODIFIED,
             first_seen="2026-11-01T00:00:00Z",
             etag='"v1"',
         )
@@ -250,7 +251,7 @@ def test_the_store_commits_in_batches_and_on_close(tmp_path: Path) -> None:
 
 LOCK_IN_ANOTHER_PROCESS = (
     "import sys\n"
-    "from pipelines.archive import ArchiveBusy, lock_archive\n"
+    "from archive.lock import lock_archive\nfrom archive.schema import ArchiveBusy\n"
     "try:\n"
     "    lock_archive(sys.argv[1])\n"
     "except ArchiveBusy as error:\n"

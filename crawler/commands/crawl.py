@@ -23,9 +23,11 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
 )
 
+from archive.lock import lock_archive
+from archive.reads import failure_reasons
+from archive.schema import ArchiveUnavailable, open_archive
 from crawler.outcome import ExitStatus, crawl_outcome, format_summary, group_reasons
 from crawler.sites import SitesConfigError, load_sites, select_sites
-from pipelines.archive import ArchiveUnavailable, failure_reasons, lock_archive, open_archive
 from pipelines.workers import WorkerSettingError, worker_count
 
 logger = logging.getLogger(__name__)

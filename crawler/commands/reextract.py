@@ -22,6 +22,8 @@ from scrapy.utils.log import configure_logging
 from sqlite_utils import Database
 from tqdm import tqdm
 
+from archive.lock import ArchiveLock, lock_archive
+from archive.schema import ArchiveUnavailable, open_archive
 from captures.reextract import (
     LogProgress,
     Progress,
@@ -34,7 +36,6 @@ from captures.reextract import (
 )
 from crawler.outcome import ExitStatus
 from crawler.sites import SitesConfigError, load_sites, select_sites
-from pipelines.archive import ArchiveLock, ArchiveUnavailable, lock_archive, open_archive
 from pipelines.workers import PagePool, WorkerSettingError, worker_count
 
 OPTIONS = ("site", "since", "dry_run")

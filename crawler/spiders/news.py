@@ -36,6 +36,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from archive.reads import SeenUrl, read_seen_urls
+from archive.writes import utc_now
 from captures.writing import Capture, CaptureKind
 from crawler import settings as defaults
 from crawler.boundary import as_requested, url_refusal
@@ -54,10 +56,11 @@ from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
-from pipelines.archive import SeenUrl, read_seen_urls, utc_now
 from pipelines.workers import PagePool, Result, WorkerFailed, pool_for
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# HTTP statuses that say the page is not there and will not be tomorrow (a lasting failure).
+GONE = {404, 410}
 # Article requests handed to Scrapy at a time, per concurrent download allowed.
 ARTICLES_AHEAD_PER_DOWNLOAD = 2
 # A number starts where its digits start, so that a long run of digits is read once.
@@ -473,7 +476,7 @@ class NewsSpider(Spider):
                 capture_id=capture.record_id if capture is not None else None,
             )
         except UnusablePage as problem:
-            yield self.failure(response.url, site, "fetch", str(problem))
+            yield self.failure(response.url, site, "fetch", str(problem), lasting=problem.lasting)
 
     # Failures
 
@@ -499,12 +502,20 @@ class NewsSpider(Spider):
             max_size=request.meta.get("download_maxsize", self.max_download_size),
             size_setting=request.meta.get("size_limit_setting", "DOWNLOAD_MAXSIZE"),
         )
-        return self.failure(request.url, site, stage, reason)
+        gone = isinstance(failure.value, HttpError) and failure.value.response.status in GONE
+        return self.failure(request.url, site, stage, reason, lasting=gone)
 
-    def failure(self, url: str, site: Site, stage: str, reason: str) -> PageFailure:
+    def failure(
+        self, url: str, site: Site, stage: str, reason: str, *, lasting: bool = False
+    ) -> PageFailure:
         self.logger.info("Not archived: %s (%s: %s)", url, stage, reason)
         return PageFailure(
-            url=url, site=site.name, stage=stage, reason=reason, article=stage != "discover"
+            url=url,
+            site=site.name,
+            stage=stage,
+            reason=reason,
+            article=stage != "discover",
+            lasting=lasting,
         )
 
     def site_of(self, request: Request | None) -> Site:
@@ -528,6 +539,19 @@ def merge_lead(known: Lead, other: Lead) -> None:
 
 class UnusablePage(ValueError):
     """A fetched article response that cannot be an article page; the message says why."""
+
+    def __init__(self, problem: PageProblem) -> None:
+        super().__init__(problem.why)
+        self.lasting = problem.lasting
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """Why a response cannot be an article page; lasting when fetching it again would not help
+    (a PDF stays a PDF), as opposed to what a server may get right next time (an empty body)."""
+
+    why: str
+    lasting: bool = False
 
 
 def article_of_page(
@@ -566,17 +590,18 @@ def header_text(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1").strip() or None if value else None
 
 
-def unusable_page(response: Response) -> str | None:
+def unusable_page(response: Response) -> PageProblem | None:
     """Why a fetched article response cannot be an article page, or None when it can."""
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
     if not response.body.strip():
-        return "empty response body"
+        return PageProblem("empty response body")
     if content_type and not any(kind in content_type for kind in HTML_TYPES):
-        return f"not an HTML page (Content-Type: {content_type.split(';')[0].strip()})"
+        media_type = content_type.split(";")[0].strip()
+        return PageProblem(f"not an HTML page (Content-Type: {media_type})", lasting=True)
     if not isinstance(response, TextResponse):
-        return "not an HTML page (binary content)"
+        return PageProblem("not an HTML page (binary content)", lasting=True)
     if b"\x00" in response.body[:4096]:
-        return "binary content served as HTML"
+        return PageProblem("binary content served as HTML")
     return None
 
 
