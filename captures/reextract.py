@@ -25,7 +25,16 @@ from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 
-from archive.writes import REEXTRACTED, VERSIONED_FIELDS, keep_version, record_failure, utc_now
+from archive.status import FetchStatus
+from archive.writes import (
+    REEXTRACTED,
+    VERSIONED_FIELDS,
+    archive_article,
+    keep_version,
+    mark_seen,
+    record_failure,
+    utc_now,
+)
 from captures.reading import CaptureUnreadable, read_response, warc_path
 from captures.responses import response_of
 from crawler.discovery import Lead
@@ -69,11 +78,16 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     UNREADABLE = "capture unreadable"
     REJECTED = "rejected by today's extraction"
+    # Pages the crawl fetched but could not archive:
+    NEWLY_ARCHIVED = "archived now"
+    STILL_REJECTED = "still not archivable"
+    ARCHIVED_ELSEWHERE = "archived under another URL already"
 
 
 @dataclass(frozen=True)
 class CapturedArticle:
-    """An archived article and where its latest capture is."""
+    """An archived article and where its latest capture is; or (archived False) a page the
+    crawl fetched and kept but could not archive, which today's rules may."""
 
     url: str
     site: str
@@ -83,6 +97,8 @@ class CapturedArticle:
     payload_digest: str | None
     fetched_at: str
     hints: str | None
+    capture_id: int | None = None
+    archived: bool = True
 
 
 @dataclass(frozen=True)
@@ -158,6 +174,47 @@ def captured_articles(
     return [CapturedArticle(*row) for row in rows], int(without)
 
 
+def captured_but_not_archived(
+    db: Database, sites: list[str] | None, since: str | None
+) -> list[CapturedArticle]:
+    """The latest capture of each article page the crawl fetched whole (2xx) but did not
+    archive (no article points at any capture of its URL): today's rules may archive it."""
+    where = [
+        "captures.kind = 'article'",
+        "captures.status between 200 and 299",
+        "captures.id = (select max(id) from captures latest where latest.url = captures.url)",
+        "not exists (select 1 from articles join captures linked"
+        " on linked.id = articles.capture_id where linked.url = captures.url)",
+    ]
+    params: list[str] = []
+    if sites is not None:
+        where.append(f"captures.site in ({','.join('?' * len(sites))})")
+        params.extend(sites)
+    if since:
+        where.append("captures.fetched_at >= ?")
+        params.append(since)
+    rows = db.execute(
+        "select url, site, warc_file, offset, length, payload_digest, fetched_at, hints, id"
+        f" from captures {sql_where(where)} order by id",
+        params,
+    ).fetchall()
+    return [
+        CapturedArticle(
+            url=url,
+            site=site,
+            warc_file=warc_file,
+            offset=offset,
+            length=length,
+            payload_digest=digest,
+            fetched_at=fetched_at,
+            hints=hints,
+            capture_id=capture_id,
+            archived=False,
+        )
+        for url, site, warc_file, offset, length, digest, fetched_at, hints, capture_id in rows
+    ]
+
+
 def sql_where(conditions: list[str]) -> str:
     return f"where {' and '.join(conditions)}" if conditions else ""
 
@@ -206,7 +263,8 @@ class Reextraction:
             )
         except (CaptureUnreadable, UnusablePage) as error:
             return Result(article, Outcome.UNREADABLE, why=str(error))
-        item.url = article.url
+        if article.archived:
+            item.url = article.url  # the archive's key, whatever the page says today
         try:
             extracted = await self.extract.process_item(item)
         except Exception as error:  # ArticleRejected, with the reason, or a library's crash
@@ -275,11 +333,20 @@ async def reextract(
     progress: Progress,
 ) -> Report:
     """Re-extract `articles`, writing (unless dry_run) the changes and failures."""
-    report = Report(selected=len(articles))
+    report = Report(selected=sum(article.archived for article in articles))
     at = utc_now()
     pending_writes = 0
     async for result in bounded(articles, reextraction.run, concurrency):
         progress.update()
+        if not result.article.archived:
+            outcome = rescue_outcome(db, result)
+            report.outcomes[outcome] += 1
+            if outcome is Outcome.NEWLY_ARCHIVED and not dry_run:
+                if not db.conn.in_transaction:
+                    db.execute("BEGIN IMMEDIATE")
+                archive_rescued(db, result)
+                pending_writes += 1
+            continue
         outcome = result.outcome
         change = None
         if result.row is not None:
@@ -313,6 +380,31 @@ async def reextract(
     return report
 
 
+def rescue_outcome(db: Database, result: Result) -> Outcome:
+    """What today's extraction makes of a page the crawl could not archive."""
+    if result.row is None:
+        return Outcome.STILL_REJECTED
+    if current_article(db, result.row["url"]) is not None:
+        return Outcome.ARCHIVED_ELSEWHERE
+    return Outcome.NEWLY_ARCHIVED
+
+
+def archive_rescued(db: Database, result: Result) -> None:
+    """Archive a page today's rules can extract, as the crawl would have archived it."""
+    assert result.row is not None
+    row = {**result.row, "capture_id": result.article.capture_id}
+    archive_article(db, row)
+    mark_seen(
+        db,
+        row["url"],
+        row["site"],
+        FetchStatus.INSERTED,
+        row["fetched_at"],
+        detail=f"{FetchStatus.INSERTED} ({REEXTRACTED})",
+        content_hash=row["content_hash"],
+    )
+
+
 def shortened(value: Any, width: int = 70) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
     text = " ".join(text.split())
@@ -336,6 +428,17 @@ def summary_lines(report: Report, *, dry_run: bool) -> Iterator[str]:
                 f"  {report.outcomes[outcome]:,} {outcome}{where}: those articles keep what they "
                 "had."
             )
+    rescued = report.outcomes[Outcome.NEWLY_ARCHIVED]
+    if rescued:
+        yield (
+            f"  {rescued:,} pages the crawl could not archive "
+            f"{'would be' if dry_run else 'are'} archived now."
+        )
+    if report.outcomes[Outcome.STILL_REJECTED]:
+        yield (
+            f"  {report.outcomes[Outcome.STILL_REJECTED]:,} pages the crawl could not archive "
+            "still cannot be (their failures rows say why)."
+        )
     if report.without_capture:
         yield (
             f"  {report.without_capture:,} articles have no page as fetched (archived before "

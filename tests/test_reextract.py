@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from archive.lock import lock_archive
+from archive.status import FetchStatus
 from captures.reading import read_response, warc_path
 from captures.reextract import (
     CapturedArticle,
@@ -268,3 +269,36 @@ def read_terminal(controller: int) -> str:
             break
         chunks.append(chunk)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_page_the_crawl_could_not_archive_is_archived_once_todays_rules_can(
+    archive: Path,
+) -> None:
+    """The test site's festival video page has 8 words of prose: under ARCHIVE_MIN_WORDS=15 the
+    crawl kept the page as fetched but archived nothing. With the rule at 5, it is archived."""
+    page = "%/watch-festival-fireworks.html"
+    assert rows(archive, f"select count(*) from articles where url like '{page}'") == [(0,)]
+    before = archive.read_bytes()
+    dry = reextract(archive, "-a", "dry_run=1", "-s", "ARCHIVE_MIN_WORDS=5")
+    assert "1 pages the crawl could not archive would be archived now." in dry.stdout
+    assert archive.read_bytes() == before
+
+    done = reextract(archive, "-s", "ARCHIVE_MIN_WORDS=5")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 pages the crawl could not archive are archived now." in done.stdout
+    [(url, capture_url, status)] = rows(
+        archive,
+        "select articles.url, captures.url, seen_urls.status from articles"
+        " join captures on captures.id = articles.capture_id"
+        f" join seen_urls on seen_urls.url = articles.url where articles.url like '{page}'",
+    )
+    assert url == capture_url
+    assert status == FetchStatus.INSERTED
+    # Once archived, it is an article like the others: nothing new the second time.
+    again = reextract(archive, "-s", "ARCHIVE_MIN_WORDS=5")
+    assert "could not archive are archived now" not in again.stdout
+    assert rows(archive, f"select count(*) from articles where url like '{page}'") == [(1,)]
+    # With the rule as shipped, the page stays: nothing is ever taken out of the archive.
+    shipped = reextract(archive)
+    assert "rejected by today's extraction" in shipped.stdout
+    assert rows(archive, f"select count(*) from articles where url like '{page}'") == [(1,)]

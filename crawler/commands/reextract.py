@@ -30,6 +30,7 @@ from captures.reextract import (
     ReextractError,
     Reextraction,
     captured_articles,
+    captured_but_not_archived,
     parse_since,
     run_reextract,
     summary_lines,
@@ -156,6 +157,7 @@ class Command(ScrapyCommand):
         )
         try:
             articles, without_capture = captured_articles(db, chosen, since)
+            articles += captured_but_not_archived(db, chosen, since)
             reextraction = Reextraction(
                 path,
                 sites,

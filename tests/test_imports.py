@@ -1,0 +1,40 @@
+"""The tree's layering: the archive is imported by the crawler and the pipelines, and imports
+neither (so the crawl, the re-extraction and the reading room share one archive module)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import CRAWL_ENV, REPO
+
+ARCHIVE_MODULES = ("archive.schema", "archive.lock", "archive.reads", "archive.writes")
+
+
+def modules_loaded_by(modules: tuple[str, ...]) -> list[str]:
+    """Every module of ours that importing `modules` loads, in a fresh interpreter."""
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {list(modules)!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=CRAWL_ENV, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return [name for name in json.loads(result.stdout) if name.split(".")[0] in OURS]
+
+
+OURS = {"archive", "crawler", "pipelines", "captures", "browse", "bench"}
+
+
+def test_the_archive_imports_neither_the_crawler_nor_the_pipelines() -> None:
+    loaded = modules_loaded_by(ARCHIVE_MODULES)
+    assert not [name for name in loaded if name.startswith(("crawler", "pipelines", "browse"))]
+    assert "archive.status" in loaded  # the check sees what it should
+
+
+def test_the_crawler_and_the_pipelines_use_the_archive() -> None:
+    assert "archive.writes" in modules_loaded_by(("pipelines.store",))
+    assert "archive.reads" in modules_loaded_by(("crawler.spiders.news",))
