@@ -75,10 +75,13 @@ ROLE_WORDS = re.compile(
 )
 PLACEHOLDER_NAME = re.compile(r"^(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
 STAFF_LABEL = re.compile(r"(?<!\s)\s++staff(?:\s++(?:writer|reporter))?$", re.IGNORECASE)
+# A word in lower case ending in a full stop ends a sentence; "v." or "St." abbreviate.
+SENTENCE_WORD_MIN_CHARS = 4
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
 ABBREVIATED_END = re.compile(r"(?:\b(?:Jr|Sr)|\s\w)\.$")
 DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
 HANDLE = re.compile(r"(?:^|\s)@\w+")
+WWW_PREFIX = re.compile(r"^(?:https?://)?www\d?\.", re.IGNORECASE)
 # A byline's next field, run into the name when the page's author box is read as one line:
 # "Jane Doe Published ...", "Jane Doe Stand: ...", "Jane Doe vor 3 Stunden", "Follow". All
 # that follows the label goes, to the end of the string (a name is one line). The spaces
@@ -616,9 +619,12 @@ def clean_author_names(
 
     `declared` names come from the page's structured data, where anything short that is not
     a URL, an e-mail or a number is taken as the page says it ("dpa", "BR24 Redaktion")."""
-    excluded = {_comparable(_without_domain(name)) for name in not_authors if name}
+    site_names = [name for name in not_authors if name]
+    excluded = {_comparable(_without_domain(name)) for name in site_names}
     cleaned: dict[str, str] = {}
     for raw in map(names_field, raw_names):
+        if is_site_name(raw, site_names):
+            continue  # the whole field, before it is split: "Jobs & Hire" names no two people
         raw = EMAIL_WITH_NAME.sub(r"\1", raw)
         raw = EMAIL.sub(" ", PARENTHESES.sub(" ", raw))
         raw = HANDLE.sub(" ", raw)
@@ -641,7 +647,7 @@ def clean_author_names(
                 acceptable = not PLACEHOLDER_NAME.match(name) and (
                     looks_like_person_name(name) or (declared and looks_declared(name))
                 )
-                if acceptable and _comparable(_without_domain(name)) not in excluded:
+                if acceptable and not is_site_name(name, site_names):
                     cleaned.setdefault(_comparable(name), name)
     return list(cleaned.values())
 
@@ -693,17 +699,44 @@ def looks_declared(name: str) -> bool:
     return bool(re.search(r"\w", name)) and not re.search(r"https?:|www\.|@|[<>{}=#]|^\d+$", name)
 
 
+def is_site_name(name: str, site_names: Iterable[str]) -> bool:
+    """The site's or publisher's name in any spelling: its letters and digits alone, with or
+    without its domain's ending ("LAOLA1.at", "Jobs & Hire", "www.jobs-hire.com")."""
+    key = _site_key(name)
+    return bool(key) and any(_site_key(site) == key for site in site_names)
+
+
+def _site_key(name: str) -> str:
+    return squashed(_without_domain(WWW_PREFIX.sub("", name.strip())))
+
+
 def looks_like_person_name(name: str) -> bool:
+    """A person's name as a byline prints it: one to six words, no digits, addresses or
+    markup, no sentence punctuation, and where its words are capitalised, no word in lower
+    case but a name's particles ("Ana de la Cruz"); scripts without case pass on length."""
     words = name.split()
     if not 1 <= len(words) <= 6 or not 2 <= len(name) <= 60:
         return False
-    if re.search(r"\d|https?:|www\.|@|[<>{}=]", name):
+    if re.search(r"\d|https?:|www\.|@|[<>{}=!?;]", name):
         return False
     if ROLE_WORDS.search(name) and len(words) > 1 and not _all_capitalised(words):
         return False
     cased = [word for word in words if word[:1].isalpha() and word[:1].lower() != word[:1].upper()]
     # Scripts without case (Chinese, Arabic...) cannot be judged by capitals.
-    return not cased or any(word[:1].isupper() for word in cased)
+    if cased and not any(word[:1].isupper() for word in cased):
+        return False
+    return not any(_is_prose_word(word) for word in words)
+
+
+def _is_prose_word(word: str) -> bool:
+    """A word of running text inside a capitalised name: in lower case and no particle of a
+    name ("Natur aus selbstsüchtig"), or ending a sentence ("eigennützig. So heißt es")."""
+    bare = word.rstrip(".,:")
+    if not bare[:1].islower() or not bare.isalpha():
+        return False
+    if bare != word and len(bare) >= SENTENCE_WORD_MIN_CHARS:
+        return True
+    return not (NAME_PARTICLE.fullmatch(bare) or LIST_AND.fullmatch(bare))
 
 
 def _split_roles(part: str) -> list[str]:

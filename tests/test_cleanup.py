@@ -22,7 +22,9 @@ from pipelines.cleanup import (
     is_date_line,
     is_post_fields_line,
     is_prompt_line,
+    is_site_name,
     is_tail_heading,
+    looks_like_person_name,
     names_field,
     parse_byline,
     squashed,
@@ -607,3 +609,55 @@ def test_a_long_word_in_the_text_is_read_at_once() -> None:
 def test_an_address_glued_to_a_word_is_still_found_from_where_the_word_starts() -> None:
     assert clean_author_names(["Jane Doe jane_doe.x+news@example.com"]) == ["Jane Doe"]
     assert clean_author_names(["jane@example.com (Jane Doe (Courier))"]) == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Jobs & Hire", "jobs-hire.com", "www.jobshire.com", "JOBS HIRE", "Jobs+Hire"],
+)
+def test_the_sites_name_in_any_spelling_is_the_site(name: str) -> None:
+    assert is_site_name(name, ["Jobs & Hire"])
+    assert is_site_name(name, ["jobshire"])
+
+
+def test_a_name_that_only_shares_words_with_the_site_is_not_the_site() -> None:
+    assert not is_site_name("Ann Hire", ["Jobs & Hire"])
+    assert not is_site_name("Jobs", ["Jobs & Hire"])
+    assert not is_site_name("", ["Jobs & Hire"])
+
+
+def test_a_declared_site_name_is_not_split_into_people() -> None:
+    assert clean_author_names(["Jobs & Hire"], not_authors=["jobshire"], declared=True) == []
+    assert clean_author_names(["Ann Lee & Bo Chan"], not_authors=["jobshire"]) == [
+        "Ann Lee",
+        "Bo Chan",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Ann Lee", "Ana de la Cruz", "Ursula von der Leyen", "Perry Bacon Jr.", "Ann W. Lee", "李明"],
+)
+def test_people_s_names_look_like_names(name: str) -> None:
+    assert looks_like_person_name(name)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Natur aus selbstsüchtig",  # prose: a word in lower case that no name holds
+        "eigennützig. So heißt es",  # a sentence's end
+        "Nesselsetzer under Just For Fun",
+        "Revised Edition Edited by Adrian Parr",
+        "Wait, Really?",  # sentence punctuation
+        "Ann Lee; Bo Chan",
+        "ann lee",  # a name written in lower case is only taken as declared
+    ],
+)
+def test_fragments_of_sentences_do_not_look_like_names(words: str) -> None:
+    assert not looks_like_person_name(words)
+
+
+def test_a_fragment_of_a_sentence_after_by_is_no_byline() -> None:
+    text = "Der Mensch ist von Natur aus selbstsüchtig und eigennützig. So heißt es."
+    assert parse_byline(text)[0] == []

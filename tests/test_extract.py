@@ -244,6 +244,15 @@ def test_a_publisher_declared_as_author_yields_to_the_person_the_byline_shows() 
     assert extract_article(hidden, f"{BASE}/a.html").authors == ["Riverside Courier"]
 
 
+def test_a_publisher_declared_by_its_site_name_yields_to_the_byline() -> None:
+    head = (
+        '<meta property="og:site_name" content="Jobs &amp; Hire">'
+        '<meta name="author" content="Jobs &amp; Hire">'
+    )
+    shown = author_page(head, "<p class='meta'>By Jose de la Cruz</p>")
+    assert extract_article(shown, "https://www.jobsnhire.com/a.html").authors == ["Jose de la Cruz"]
+
+
 def test_a_publisher_declared_as_author_yields_to_the_person_trafilatura_finds() -> None:
     # No byline under the headline; the story is signed at its end, where trafilatura's
     # search of the whole page looks.
