@@ -35,7 +35,7 @@ from captures.writing import (
     WarcNotWritable,
 )
 from pipelines.store import article_row
-from tests.conftest import CrawlRun, run_crawl
+from tests.conftest import REPO, CrawlRun, run_crawl
 from tests.localsite import SiteHandler, serve_site, sites_toml
 from tests.test_store import article
 
@@ -412,3 +412,12 @@ def test_an_archive_from_before_captures_keeps_its_search_index(tmp_path: Path) 
         assert found == [("https://ex.com/news/ferry.html",)]
         connection.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
     assert migrations  # the migrations module is what open_archive applies
+
+
+def test_the_pages_kept_beside_the_shipped_archive_path_are_not_committed() -> None:
+    """data/archive.db is git-ignored; so are the WARC files the crawl writes beside it."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    for path in ("data/warc/morgue-20261203000000-00001.warc.gz", "data/archive.db"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=REPO, check=False)
+        assert ignored.returncode == 0, f"{path} would be committed"
