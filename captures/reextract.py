@@ -332,44 +332,19 @@ async def reextract(
     concurrency: int,
     progress: Progress,
 ) -> Report:
-    """Re-extract `articles`, writing (unless dry_run) the changes and failures."""
+    """Re-extract `articles`, writing (unless dry_run) what changed, in batches."""
     report = Report(selected=sum(article.archived for article in articles))
     at = utc_now()
     pending_writes = 0
     async for result in bounded(articles, reextraction.run, concurrency):
         progress.update()
-        if not result.article.archived:
-            outcome = rescue_outcome(db, result)
-            report.outcomes[outcome] += 1
-            if outcome is Outcome.NEWLY_ARCHIVED and not dry_run:
-                if not db.conn.in_transaction:
-                    db.execute("BEGIN IMMEDIATE")
-                archive_rescued(db, result)
-                pending_writes += 1
-            continue
-        outcome = result.outcome
-        change = None
-        if result.row is not None:
-            old = current_article(db, result.article.url)
-            fields = changed_fields(old, result.row) if old else []
-            if old and fields:
-                outcome = Outcome.CHANGED
-                change = Change(result.article.url, fields, old, result.row)
+        outcome, write = decide(db, result, report, at)
         report.outcomes[outcome] += 1
-        if change is not None:
-            report.groups.update(set(FIELD_GROUPS[name] for name in change.fields))
-            if len(report.examples) < EXAMPLES:
-                report.examples.append(change)
-        if dry_run or outcome == Outcome.UNCHANGED:
+        if dry_run or write is None:
             continue
         if not db.conn.in_transaction:
             db.execute("BEGIN IMMEDIATE")
-        if change is not None:
-            apply_change(db, change, at)
-        else:
-            reason = f"{outcome}: {result.why}; the article keeps what it had"
-            failure = PageFailure(result.article.url, result.article.site, STAGE, reason)
-            record_failure(db, failure, at=at)
+        write()
         pending_writes += 1
         if pending_writes >= COMMIT_EVERY:
             db.conn.commit()
@@ -378,6 +353,31 @@ async def reextract(
         db.conn.commit()
     progress.close()
     return report
+
+
+def decide(
+    db: Database, result: Result, report: Report, at: str
+) -> tuple[Outcome, Callable[[], None] | None]:
+    """What a page's re-extraction comes to, and the write it takes (None: nothing to write).
+    A change is noted in the report's counts and examples."""
+    if not result.article.archived:
+        outcome = rescue_outcome(db, result)
+        if outcome is Outcome.NEWLY_ARCHIVED:
+            return outcome, lambda: archive_rescued(db, result)
+        return outcome, None
+    if result.row is None:
+        reason = f"{result.outcome}: {result.why}; the article keeps what it had"
+        failure = PageFailure(result.article.url, result.article.site, STAGE, reason)
+        return result.outcome, lambda: record_failure(db, failure, at=at)
+    old = current_article(db, result.article.url)
+    fields = changed_fields(old, result.row) if old else []
+    if old is None or not fields:
+        return Outcome.UNCHANGED, None
+    change = Change(result.article.url, fields, old, result.row)
+    report.groups.update({FIELD_GROUPS[name] for name in change.fields})
+    if len(report.examples) < EXAMPLES:
+        report.examples.append(change)
+    return Outcome.CHANGED, lambda: apply_change(db, change, at)
 
 
 def rescue_outcome(db: Database, result: Result) -> Outcome:

@@ -106,7 +106,7 @@ def capture_kind(request: Request, response: Response, discovery: bool) -> Captu
     if 300 <= response.status < 400:
         return CaptureKind.ARTICLE
     content_type = (response.headers.get(b"Content-Type") or b"").lower()
-    if content_type and not any(kind in content_type for kind in HTML_TYPES):
+    if content_type and not any(html in content_type for html in HTML_TYPES):
         return None
     return CaptureKind.ARTICLE
 
