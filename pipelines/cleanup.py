@@ -17,6 +17,7 @@ from functools import lru_cache
 from pipelines.boilerplate import TAIL_X2 as TAIL_HEADINGS_INTL
 from pipelines.boilerplate import TEASER_BLOCK_X2 as TEASER_BLOCK_LABELS
 from pipelines.boilerplate import furniture_line_rule
+from pipelines.language_words import alternation
 
 MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -41,7 +42,21 @@ DATE_LINE_WORDS = re.compile(
     rf"\b(?:{WEEKDAY}|updated|published|posted|last|modified|on|am|pm|at|today)\b|[\W_]",
     re.IGNORECASE,
 )
-BY_WORD = re.compile(r"(?:^|\s)(?:by|von|par|por|door):?\s+(?=\S)", re.IGNORECASE)
+BYLINE_WORDS = alternation("byline_words")
+BY_WORD = re.compile(rf"(?:^|\s)(?:{BYLINE_WORDS}):?\s+(?=\S)", re.IGNORECASE)
+# Where a byline's names end: the next "by" ("... by Ann Lee by Jane Doe").
+NEXT_BYLINE_WORD = re.compile(rf"\s(?:{BYLINE_WORDS})\s", re.IGNORECASE)
+# A byline's label before a name: "Written by", "View all posts by", "Autor:".
+BYLINE_LABEL = re.compile(
+    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
+    r"|(?:view\s+)?(?:all\s+)?(?:posts|articles|stories)\s+)?"
+    rf"(?:{alternation('byline_words', 'author_labels')})\b[:\s]*",
+    re.IGNORECASE,
+)
+# "By Ann Lee" or "About Ann Lee" at the head of an author box.
+AUTHOR_BOX_HEAD = re.compile(
+    rf"^(?:{alternation('byline_words', 'about_the_author')})\s+", re.IGNORECASE
+)
 NEXT_FIELD = re.compile(r"\s[-–—|]\s|\s\S+:(?:\s|$)")
 WEEKDAY_BEFORE_DATE = re.compile(rf"\b{WEEKDAY},?\s*\|", re.IGNORECASE)
 # Words that make the "by" after them a picture's credit.
@@ -309,7 +324,7 @@ def is_author_box_start(line: str, authors: Iterable[str]) -> bool:
     for name in authors:
         if not name:
             continue
-        bare = re.sub(r"^(?:by|about|von|par|por)\s+", "", line, flags=re.IGNORECASE).strip(" :")
+        bare = AUTHOR_BOX_HEAD.sub("", line).strip(" :")
         if same_text(bare, name):
             return True
         if line.casefold().startswith(name.casefold()) and BIO_VERBS.match(line):
@@ -572,7 +587,7 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
         if CREDIT_BEFORE_BY.search(without_dates[: match.start() + 1]):
             continue  # "Photograph by ...": who took the picture, not who wrote the story
         rest = without_dates[match.end() :].lstrip("| ").split(" | ")[0]
-        rest = re.split(r"\s(?:by|von|par|por|door)\s", rest, flags=re.IGNORECASE)[0]
+        rest = NEXT_BYLINE_WORD.split(rest)[0]
         # Names hold no digits: a number ends the name run ("von Redaktion 30. Juni 2025 ...",
         # a date in a language DATE_IN_TEXT does not read, then the photo caption).
         rest = re.split(r"(?<!\S)\d", rest)[0]
@@ -630,14 +645,7 @@ def clean_author_names(
         raw = HANDLE.sub(" ", raw)
         for part in (piece for chunk in NAME_SPLIT.split(raw) for piece in LOWER_AND.split(chunk)):
             for name in _split_roles(part):
-                name = re.sub(
-                    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
-                    r"|(?:view\s+)?(?:all\s+)?(?:posts|articles|stories)\s+)?"
-                    r"(?:by|von|vom|par|por|door|author|autor|auteur)\b[:\s]*",
-                    "",
-                    name.strip(" ,:-–—|/"),
-                    flags=re.IGNORECASE,
-                )
+                name = BYLINE_LABEL.sub("", name.strip(" ,:-–—|/"))
                 name = TRAILING_LABEL.sub("", name)
                 name = normalise_space(name.strip(" ,:-–—|/"))
                 if not ABBREVIATED_END.search(name):  # "Perry Bacon Jr." keeps its dot

@@ -16,6 +16,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from crawler.items import DateCandidate
+from pipelines.language_words import alternation
 
 ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|LiveBlogPosting)$")
 PAGE_TYPES = {"WebPage", "ItemPage"}
@@ -47,11 +48,7 @@ ANALYTICS_AUTHOR_KEYS = (
 )  # fmt: skip
 # SEO plugins print the author as a labelled Twitter card field: twitter:label1 "Written by",
 # twitter:data1 "Jane Doe".
-TWITTER_AUTHOR_LABEL = re.compile(
-    r"^(?:written by|author|by|verfasst von|geschrieben von|autor(?:in)?|von|écrit par|auteur"
-    r"|par|escrito por|scritto da|geschreven door|door)$",
-    re.IGNORECASE,
-)
+TWITTER_AUTHOR_LABEL = re.compile(rf"^(?:{alternation('author_field_labels')})$", re.IGNORECASE)
 MODIFIED_META = (
     "article:modified_time",
     "og:updated_time",

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from lxml import html as lxml_html
 
 from pipelines.cleanup import alphanumerics, normalise_space
+from pipelines.language_words import alternation
 from pipelines.metadata import PageMetadata
 
 # The spaces before a separator are taken from the first one: tried from each space of a long
@@ -33,7 +34,9 @@ from pipelines.metadata import PageMetadata
 SEPARATOR = re.compile(
     r"(?<!\s)\s++(?:\||-|–|—|::|·|•|»|›|/|~|\*|:)\s+|(?:(?<!\s)\s++)?(?:\||ㅣ|--|：|｜|│)\s*"
 )
-BYLINE_SEGMENT = re.compile(r"^(?:by|von|par|por|door)\s+\S+(?:\s+\S+){0,3}$", re.IGNORECASE)
+BYLINE_SEGMENT = re.compile(
+    rf"^(?:{alternation('byline_words')})\s+\S+(?:\s+\S+){{0,3}}$", re.IGNORECASE
+)
 MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\xa0-\xbf]")
 SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button"}
 INLINE_NOSPACE = {
