@@ -487,16 +487,12 @@ class LogProgress:
 
 
 def pages_by_site(
-    articles: list[CapturedArticle], sites: Mapping[str, Site], report: Report
-) -> list[CapturedArticle]:
-    """The articles of sites still in the sites file; the others are counted and left."""
-    kept = []
-    for article in articles:
-        if article.site in sites:
-            kept.append(article)
-        else:
-            report.sites_not_configured[article.site] += 1
-    return kept
+    articles: list[CapturedArticle], sites: Mapping[str, Site]
+) -> tuple[list[CapturedArticle], Counter[str]]:
+    """The articles of sites still in the sites file, and how many of each other site's."""
+    kept = [article for article in articles if article.site in sites]
+    left = Counter(article.site for article in articles if article.site not in sites)
+    return kept, left
 
 
 def run_reextract(
@@ -510,8 +506,7 @@ def run_reextract(
     without_capture: int = 0,
 ) -> Report:
     """Everything `scrapy reextract` does between opening the archive and printing."""
-    skipped = Report()
-    articles = pages_by_site(articles, reextraction.sites, skipped)
+    articles, not_configured = pages_by_site(articles, reextraction.sites)
     report = asyncio.run(
         reextract(
             db,
@@ -522,6 +517,6 @@ def run_reextract(
             progress=progress_for(len(articles)),
         )
     )
-    report.sites_not_configured = skipped.sites_not_configured
+    report.sites_not_configured = not_configured
     report.without_capture = without_capture
     return report

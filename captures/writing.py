@@ -210,6 +210,8 @@ class WarcFiles:
         self.serial = 0
         self.fd: int | None = None
         self.path: Path | None = None
+        # The current file's name as the captures table keeps it (see stored_path).
+        self.stored_name = ""
         self.size = 0
         self.unsynced = False
         self.files: list[Path] = []
@@ -233,7 +235,7 @@ class WarcFiles:
                 kind=kind,
                 status=exchange.status,
                 fetched_at=fetched_at,
-                warc_file=stored_path(self.path, self.archive_folder),
+                warc_file=self.stored_name,
                 offset=offset,
                 length=len(records.response),
                 payload_digest=records.payload_digest,
@@ -273,6 +275,7 @@ class WarcFiles:
                 ) from None
             break
         self.fd, self.path, self.size = fd, path, 0
+        self.stored_name = stored_path(path, self.archive_folder)
         self.files.append(path)
         self._append(warcinfo_record(name, self.info))
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.schema import migrations, open_archive
+from archive.schema import open_archive
 from archive.writes import archive_article
 from captures.reading import (
     CaptureUnreadable,
@@ -411,7 +411,6 @@ def test_an_archive_from_before_captures_keeps_its_search_index(tmp_path: Path) 
         ).fetchall()
         assert found == [("https://ex.com/news/ferry.html",)]
         connection.execute("insert into articles_fts(articles_fts) values ('integrity-check')")
-    assert migrations  # the migrations module is what open_archive applies
 
 
 def test_the_pages_kept_beside_the_shipped_archive_path_are_not_committed() -> None:

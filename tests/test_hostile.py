@@ -5,9 +5,11 @@ then the pure functions behind each decision, on tiny inputs."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed
 
+from captures.reading import CaptureUnreadable, Unreadable, read_response, warc_path
 from crawler.discovery import read_feed
 from crawler.items import DateCandidate
 from crawler.middlewares import redirect_loop, utf8_for_a_false_claim
@@ -24,7 +27,7 @@ from crawler.outcome import ExitStatus
 from crawler.spiders.news import describe_failure
 from pipelines.dates import DateRejected, choose_date, normalise_published_date
 from pipelines.extract import ExtractionError, extract_article, parse_page
-from tests.conftest import CrawlRun, run_crawl
+from tests.conftest import CrawlRun, run_crawl, run_process
 from tests.localsite import (
     DEEPER_THAN_THE_PARSER_GOES,
     HOSTILE_FAULTS,
@@ -525,3 +528,45 @@ def test_a_plausible_date_wins_over_a_future_one_from_a_more_trusted_source() ->
     chosen, _ = choose_date(candidates, fetched_at=FETCHED)
     assert chosen is not None
     assert chosen.value == "2024-06-18T09:40:00Z"
+
+
+def test_the_hostile_sites_pages_as_fetched_are_whole_and_re_extraction_survives_them(
+    hostile: HostileCrawl,
+) -> None:
+    """Every page the hostile site answered with is kept as sent (the gzip bomb compressed,
+    broken charsets as bytes): each captures row reads back, or says in a typed problem why
+    it cannot be decoded within the size limit; the field's checker reads the files; and a
+    re-extraction over them runs to its end without an error."""
+    archive = hostile.run.db_path
+    captures = hostile.rows("select url, warc_file, offset, length, payload_digest from captures")
+    assert len(captures) >= 5
+    problems = []
+    for row in captures:
+        try:
+            read_response(
+                warc_path(archive, row["warc_file"]),
+                row["offset"],
+                row["length"],
+                expected_digest=row["payload_digest"],
+                max_size=MAX_SIZE,
+            )
+        except CaptureUnreadable as error:
+            problems.append((row["url"].removeprefix(hostile.base), error.problem))
+    # Only a body too large once decoded can fail (the bomb, kept compressed); none damaged.
+    assert problems == [("/news/gzip-bomb.html", Unreadable.TOO_LARGE)]
+    files = sorted((archive.parent / "warc").glob("*.warc.gz"))
+    checked = run_process([str(Path(sys.executable).parent / "warcio"), "check", *map(str, files)])
+    assert checked.returncode == 0, checked.stdout[-2000:]
+
+    before = hostile.rows("select url, title, text, authors, published_at from articles")
+    result = run_process(
+        [
+            sys.executable, "-m", "scrapy", "reextract", "-a", "dry_run=1",
+            "-s", f"ARCHIVE_DB={archive}", "-s", f"ARCHIVE_SITES={archive.parent / 'sites.toml'}",
+            "-s", f"DOWNLOAD_MAXSIZE={MAX_SIZE}",
+        ]
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert f"would change 0, {len(before)} unchanged" in result.stdout
+    assert hostile.rows("select url, title, text, authors, published_at from articles") == before

@@ -23,7 +23,6 @@ from archive.status import FetchStatus
 from captures.reading import read_response, warc_path
 from captures.reextract import (
     CapturedArticle,
-    Outcome,
     ReextractError,
     changed_fields,
     lead_of,
@@ -229,7 +228,6 @@ def test_since_is_a_day() -> None:
     assert parse_since(None) is None
     with pytest.raises(ReextractError):
         parse_since("01/06/2024")
-    assert Outcome.CHANGED == "changed"
 
 
 def test_a_terminal_gets_a_progress_bar_and_a_log_gets_lines(archive: Path) -> None:
