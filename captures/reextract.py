@@ -41,10 +41,10 @@ from crawler.discovery import Lead
 from crawler.items import Article, DateCandidate, PageFailure
 from crawler.sites import Site
 from crawler.spiders.news import UnusablePage, article_of_page
+from crawler.workers import PagePool
 from pipelines.dates import DatesStage
 from pipelines.extract import ExtractStage
 from pipelines.store import article_row
-from pipelines.workers import PagePool
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from captures.writing import Capture, WarcFiles
 from crawler.capture import response_captured, warc_files_for
 from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import request_refused
-from pipelines.cleanup import count_words
+from extraction.text import count_words
 
 logger = logging.getLogger(__name__)
 

@@ -7,14 +7,9 @@ from typing import Any, cast
 import pytest
 
 from crawler.items import Article, DateCandidate
-from pipelines.dates import (
-    DateparserNeeded,
-    DateRejected,
-    DatesStage,
-    choose_date,
-    normalise_published_date,
-)
-from pipelines.workers import PagePool
+from crawler.workers import PagePool
+from extraction.dates import DateparserNeeded, DateRejected, choose_date, normalise_published_date
+from pipelines.dates import DatesStage
 
 FETCHED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -12,20 +12,17 @@ import pytest
 import trafilatura.utils
 from lxml import html as lxml_html
 
-import pipelines.extract
 from crawler.items import Article, DateCandidate
+from crawler.workers import PagePool
+from extraction import page as parsing
+from extraction import run as extraction_run
+from extraction.authors import choose_authors
+from extraction.body.standfirst import _innermost_holding
+from extraction.metadata import PageMetadata
+from extraction.page import PAGE_PARSER, ExtractionError, parse_page
+from extraction.run import extract_article
 from pipelines.dates import DatesStage
-from pipelines.extract import (
-    PAGE_PARSER,
-    ExtractionError,
-    ExtractStage,
-    _innermost_holding,
-    choose_authors,
-    extract_article,
-    parse_page,
-)
-from pipelines.metadata import PageMetadata
-from pipelines.workers import PagePool
+from pipelines.extract import ExtractStage
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
@@ -427,7 +424,7 @@ def test_pages_parse_with_morgues_parser_and_extract_as_with_trafilaturas(
         assert trafilatura.utils.HTML_PARSER is trafilatura_parser  # put back after the parse
         ours = extract_article(html, f"{BASE}/{path}")
         with monkeypatch.context() as patch:
-            patch.setattr(pipelines.extract, "PAGE_PARSER", trafilatura_parser)
+            patch.setattr(parsing, "PAGE_PARSER", trafilatura_parser)
             theirs = extract_article(html, f"{BASE}/{path}")
         assert ours == theirs, path
 
@@ -538,13 +535,13 @@ def test_the_feeds_authors_are_cleaned_in_the_worker_not_in_the_main_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pool = InProcessPool()
-    clean_author_names = pipelines.extract.clean_author_names
+    clean_author_names = extraction_run.clean_author_names
 
     def in_the_worker_only(*args: Any, **kwargs: Any) -> list[str]:
         assert pool.running, "author names cleaned in the crawl's main process"
         return clean_author_names(*args, **kwargs)
 
-    monkeypatch.setattr(pipelines.extract, "clean_author_names", in_the_worker_only)
+    monkeypatch.setattr(extraction_run, "clean_author_names", in_the_worker_only)
     item = Article(
         url=f"{BASE}/a.html",
         site="courier",

@@ -15,9 +15,10 @@ from trafilatura.readability_lxml import Document as Readability
 from trafilatura.settings import Extractor
 from trafilatura.utils import trim
 
-import pipelines.extract
-import pipelines.fallback_gate as gate
-from pipelines.extract import ExtractionError, extract_article
+import extraction.trafilatura_adapters.fallback_gate as gate
+from extraction.page import ExtractionError
+from extraction.run import extract_article
+from extraction.trafilatura_adapters import body_text
 from tests.localsite import site_and_generated_pages
 
 PROSE = (
@@ -166,7 +167,7 @@ def test_extraction_is_the_same_with_and_without_the_gate(monkeypatch: pytest.Mo
     monkeypatch.setattr(gate, "skip_fallbacks_that_cannot_win", recorded)
     pages = list(fixture_and_generated_pages())
     gated = [extracted(url, html) for url, html in pages]
-    monkeypatch.setattr(pipelines.extract, "fallbacks_only_where_they_can_win", nullcontext)
+    monkeypatch.setattr(body_text, "fallbacks_only_where_they_can_win", nullcontext)
     ungated = [extracted(url, html) for url, html in pages]
     assert gated == ungated
     # Both branches were taken: the comparison was skipped on some pages and ran on others.

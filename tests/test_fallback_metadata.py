@@ -8,10 +8,14 @@ import pytest
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
-import pipelines.fallback_metadata
 from bench.sitegen import DEFAULT_SEED, article_info, render_article
-from pipelines.extract import HTMLDATE_PARAMS, extract_article
-from pipelines.fallback_metadata import MAX_FIELD_CHARS, FallbackMetadata, finished
+from extraction.run import HTMLDATE_PARAMS, extract_article
+from extraction.trafilatura_adapters import fallback_metadata
+from extraction.trafilatura_adapters.fallback_metadata import (
+    MAX_FIELD_CHARS,
+    FallbackMetadata,
+    finished,
+)
 from tests.localsite import SITE_ROOT
 
 FIELDS = ("title", "author", "date", "sitename", "description", "image", "tags")
@@ -53,7 +57,9 @@ def test_every_field_is_what_extract_metadata_says(url: str, html: str) -> None:
 def test_a_declared_author_is_not_searched_for(monkeypatch: pytest.MonkeyPatch) -> None:
     searches: list[Any] = []
     monkeypatch.setattr(
-        pipelines.fallback_metadata, "extract_author", lambda tree: searches.append(tree)
+        fallback_metadata,
+        "extract_author",
+        lambda tree: searches.append(tree),
     )
     assert FallbackMetadata(load_html(DECLARED), None, HTMLDATE_PARAMS).author == "Maria Gonzalez"
     assert searches == []
@@ -64,7 +70,9 @@ def test_a_declared_author_is_not_searched_for(monkeypatch: pytest.MonkeyPatch) 
 def test_extraction_searches_for_no_author_the_page_prints(monkeypatch: pytest.MonkeyPatch) -> None:
     searches: list[Any] = []
     monkeypatch.setattr(
-        pipelines.fallback_metadata, "extract_author", lambda tree: searches.append(tree)
+        fallback_metadata,
+        "extract_author",
+        lambda tree: searches.append(tree),
     )
     printed = BYLINE_ONLY.replace(
         '<div class="author-name">Maria Gonzalez</div>', "<p>By Maria Gonzalez</p>"

@@ -25,8 +25,9 @@ from crawler.items import DateCandidate
 from crawler.middlewares import redirect_loop, utf8_for_a_false_claim
 from crawler.outcome import ExitStatus
 from crawler.spiders.news import describe_failure
-from pipelines.dates import DateRejected, choose_date, normalise_published_date
-from pipelines.extract import ExtractionError, extract_article, parse_page
+from extraction.dates import DateRejected, choose_date, normalise_published_date
+from extraction.page import ExtractionError, parse_page
+from extraction.run import extract_article
 from tests.conftest import CrawlRun, run_crawl, run_process
 from tests.localsite import (
     DEEPER_THAN_THE_PARSER_GOES,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cleanup import BY_WORD, parse_byline
-from pipelines.language_words import (
+from extraction.authors import BY_WORD, parse_byline
+from extraction.words import (
     LANGUAGES_FOLDER,
     LanguageFileError,
     alternation,

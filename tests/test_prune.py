@@ -7,8 +7,7 @@ from lxml import html as lxml_html
 from trafilatura.xpaths import BODY_XPATH
 
 from bench.sitegen import DEFAULT_SEED, render_article
-from pipelines.extract import extract_article
-from pipelines.prune import (
+from extraction.body.prune import (
     first_body_container,
     merge_split_body,
     page_headlines,
@@ -16,6 +15,7 @@ from pipelines.prune import (
     prune_furniture,
     unwrap_layout_tables,
 )
+from extraction.run import extract_article
 from tests.localsite import SITE_ROOT
 
 STORY = " ".join(["The ferry carried its first passengers across the river on Monday."] * 4)

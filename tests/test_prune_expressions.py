@@ -11,16 +11,17 @@ from lxml import html as lxml_html
 from lxml.etree import XPath
 from trafilatura import xpaths as trafilatura_xpaths
 
-import pipelines.extract
-import pipelines.prune_expressions as prune_expressions
-from pipelines.extract import ExtractionError, extract_article, parse_page
-from pipelines.prune import (
+import extraction.trafilatura_adapters.prune_expressions as prune_expressions
+from extraction.body.prune import (
     merge_split_body,
     paragraphs_from_line_breaks,
     prune_furniture,
     unwrap_layout_tables,
 )
-from pipelines.prune_expressions import (
+from extraction.page import ExtractionError, parse_page
+from extraction.run import extract_article
+from extraction.trafilatura_adapters import body_text
+from extraction.trafilatura_adapters.prune_expressions import (
     PythonExpression,
     first_of,
     python_prune_expressions,
@@ -153,7 +154,7 @@ def test_extraction_is_the_same_with_and_without_the_stand_ins(
             return str(error)
 
     with_stand_ins = [extracted(url, html) for url, html in pages]
-    monkeypatch.setattr(pipelines.extract, "python_prune_expressions", nullcontext)
+    monkeypatch.setattr(body_text, "python_prune_expressions", nullcontext)
     with_xpath = [extracted(url, html) for url, html in pages]
     assert with_stand_ins == with_xpath
 

@@ -33,12 +33,13 @@ from crawler.items import Article
 from crawler.outcome import ExitStatus
 from crawler.sites import load_sites
 from crawler.spiders.news import article_of_page
-from pipelines import cleanup
-from pipelines.extract import ExtractionError, extract_article
+from extraction.body import cleanup
+from extraction.page import ExtractionError
+from extraction.run import extract_article
 from tests.conftest import CRAWL_ENV, REPO, CrawlRun, run_process
 
 # The rule changed: credit lines ("Photo: ...", "Prepared by: ...") are no longer removed.
-PATCH = "import pipelines.cleanup as cleanup\ncleanup.is_credit_line = lambda line: False\n"
+PATCH = "import extraction.body.cleanup as cleanup\ncleanup.is_credit_line = lambda line: False\n"
 COMPARED = "url, title, text, authors, published_at, modified_at, content_hash"
 
 

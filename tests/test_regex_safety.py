@@ -29,7 +29,7 @@ from typing import Any
 from pebble import ProcessPool
 
 # The reading room (browse) too: a search box and stored text are untrusted input as well.
-PACKAGES = ("pipelines", "crawler", "captures", "browse")
+PACKAGES = ("extraction", "pipelines", "crawler", "captures", "browse")
 INPUT_CHARS = 50_000
 # The slowest linear pattern takes about 0.1 s on an input on a 2-core machine; the mildest
 # quadratic one found (an unclosed bracket) 1 to 2 s, the reported ones 10 s to minutes.
@@ -213,7 +213,7 @@ def bound_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[s
 # patterns built the way the function builds them, or the reason it is not checked. A new
 # one fails test_every_runtime_pattern_is_listed until it is listed here.
 def _prune_expression_patterns() -> list[re.Pattern[Any]]:
-    from pipelines.prune_expressions import regex_tests, replaced_expressions
+    from extraction.trafilatura_adapters.prune_expressions import regex_tests, replaced_expressions
 
     return [
         pattern for expression in replaced_expressions() for pattern in regex_tests(expression.path)
@@ -221,19 +221,21 @@ def _prune_expression_patterns() -> list[re.Pattern[Any]]:
 
 
 def _full_name_patterns() -> list[re.Pattern[Any]]:
-    from pipelines.extract import NAME_WORD
+    from extraction.authors import NAME_WORD
 
     return [re.compile(rf"\b{re.escape(name)} ({NAME_WORD})") for name in ("Todd", "Ann-Marie")]
 
 
 RUNTIME_PATTERNS: dict[str, Callable[[], list[re.Pattern[Any]]] | str] = {
     # An author's name, escaped: a literal string.
-    "pipelines.cleanup.is_byline: re.escape(name)": lambda: [
+    "extraction.body.cleanup.is_byline: re.escape(name)": lambda: [
         re.compile(re.escape("Ann Lee"), re.IGNORECASE)
     ],
-    "pipelines.extract.full_name: f'\\\\b{re.escape(name)} ({NAME_WORD})'": _full_name_patterns,
+    "extraction.authors.full_name: f'\\\\b{re.escape(name)} ({NAME_WORD})'": _full_name_patterns,
     # trafilatura's own, read from its prune expressions; they test class and id attributes.
-    "pipelines.prune_expressions.regex_tests: match[3]": _prune_expression_patterns,
+    "extraction.trafilatura_adapters.prune_expressions.regex_tests: match[3]": (
+        _prune_expression_patterns
+    ),
     "crawler.sites._article_pattern: value": (
         "a pattern the operator writes in the sites file, for URLs of the operator's own sites"
     ),
@@ -444,14 +446,14 @@ def test_finds_the_patterns_of_every_kind() -> None:
     checked, _ = patterns_and_runtime()
     where = {item.where for item in checked}
     for expected in (
-        "pipelines.cleanup.EMAIL",
-        "pipelines.cleanup.TRAILING_LABEL",
-        "pipelines.titles.SEPARATOR",
-        "pipelines.dates.NUMERIC_DATE",
+        "extraction.authors.EMAIL",
+        "extraction.authors.TRAILING_LABEL",
+        "extraction.titles.SEPARATOR",
+        "extraction.dates.NUMERIC_DATE",
     ):
         assert expected in where, sorted(where)
-    assert any(item.where.startswith("pipelines.prune.BODY_NAMES[") for item in checked)
-    assert any(item.where.startswith("pipelines.titles line") for item in checked)  # inline
+    assert any(item.where.startswith("extraction.body.prune.BODY_NAMES[") for item in checked)
+    assert any(item.where.startswith("extraction.titles line") for item in checked)  # inline
     assert any(item.operation == "match" for item in checked)
     assert any("as built" in item.where for item in checked)  # from RUNTIME_PATTERNS
     assert any(item.where.startswith("crawler.") for item in checked)

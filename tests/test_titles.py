@@ -7,8 +7,9 @@ import time
 import pytest
 from lxml import html as lxml_html
 
-from pipelines.metadata import read_page_metadata
-from pipelines.titles import choose_title, clean, strip_furniture
+from extraction.metadata import read_page_metadata
+from extraction.text import unescaped_text
+from extraction.titles import choose_title, strip_furniture
 
 URL = "https://www.riverside-courier.example/local/2024/05/ferry-returns.html"
 
@@ -36,7 +37,7 @@ def test_html_entities_are_decoded_even_when_escaped_twice() -> None:
 
 
 def test_utf8_read_as_cp1252_is_repaired() -> None:
-    assert clean("FÃ¤hre fÃ¼r Riverside") == "Fähre für Riverside"
+    assert unescaped_text("FÃ¤hre fÃ¼r Riverside") == "Fähre für Riverside"
 
 
 @pytest.mark.parametrize(

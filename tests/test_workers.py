@@ -11,7 +11,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
-from pipelines.workers import (
+from crawler.workers import (
     PagePool,
     WorkerCrashed,
     WorkerSettingError,
@@ -65,7 +65,7 @@ def dateparser_languages_loaded() -> int:
 
 
 def test_workers_start_with_the_stages_data_loaded() -> None:
-    # Forked from the fork server after pipelines/warmup.py ran there: no worker loads
+    # Forked from the fork server after extraction/warmup.py ran there: no worker loads
     # dateparser's language data on its first page.
     pool = PagePool(workers=1, timeout=10.0, max_tasks=1)
     try:

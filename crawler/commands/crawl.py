@@ -28,7 +28,7 @@ from archive.reads import failure_reasons
 from archive.schema import ArchiveUnavailable, open_archive
 from crawler.outcome import ExitStatus, crawl_outcome, format_summary, group_reasons
 from crawler.sites import SitesConfigError, load_sites, select_sites
-from pipelines.workers import WorkerSettingError, worker_count
+from crawler.workers import WorkerSettingError, worker_count
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from captures.reextract import (
 )
 from crawler.outcome import ExitStatus
 from crawler.sites import SitesConfigError, load_sites, select_sites
-from pipelines.workers import PagePool, WorkerSettingError, worker_count
+from crawler.workers import PagePool, WorkerSettingError, worker_count
 
 OPTIONS = ("site", "since", "dry_run")
 TRUE_WORDS = {"1", "true", "yes", "on"}

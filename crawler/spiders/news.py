@@ -56,7 +56,7 @@ from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
-from pipelines.workers import PagePool, Result, WorkerFailed, pool_for
+from crawler.workers import PagePool, Result, WorkerFailed, pool_for
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # HTTP statuses that say the page is not there and will not be tomorrow (a lasting failure).

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from crawler.items import DateCandidate
-from pipelines.language_words import alternation
+from extraction.words import alternation
 
 ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|LiveBlogPosting)$")
 PAGE_TYPES = {"WebPage", "ItemPage"}

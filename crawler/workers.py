@@ -28,12 +28,12 @@ logger = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 # What the workers run (the extract and dates stages, and the spider's feed and sitemap
-# parsing), imported (and the stages run once, pipelines/warmup.py) in the fork server
+# parsing), imported (and the stages run once, extraction/warmup.py) in the fork server
 # rather than in every worker.
 PRELOADED_MODULES = (
     "pipelines.extract",
     "pipelines.dates",
-    "pipelines.warmup",
+    "extraction.warmup",
     "crawler.discovery",
 )
 

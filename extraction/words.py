@@ -1,4 +1,4 @@
-"""A language's words are data: `pipelines/languages/<code>.toml`, one file per language, all
+"""A language's words are data: `extraction/languages/<code>.toml`, one file per language, all
 with the same keys (as dateparser keeps its languages). Adding a language is adding a file.
 
 The cleanup rules run where a page's language is not known for sure, so a rule uses the words

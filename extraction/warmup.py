@@ -4,7 +4,7 @@ The extract and dates stages load data on first use: dateparser its language dat
 quarter of a second), trafilatura and htmldate their own tables. Workers are forked from the
 fork server and renewed every ARCHIVE_WORKER_MAX_TASKS tasks; without this module, each new
 worker paid for that again on its first page. Importing it extracts one small page and reads
-one date, in the fork server only (pipelines/workers.py preloads it).
+one date, in the fork server only (crawler/workers.py preloads it).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import logging
 from datetime import UTC, date, datetime
 
 from crawler.items import DateCandidate
-from pipelines.dates import choose_article_dates
-from pipelines.extract import extract_article
+from extraction.dates import choose_article_dates
+from extraction.run import extract_article
 
 PAGE = """<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>
 <p>By Ann Lee, March 5, 2024</p><p>The council approved the budget for next year on Tuesday

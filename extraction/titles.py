@@ -17,17 +17,17 @@ them, or as og:title and <title> both do when they agree against it. No rule nam
 
 from __future__ import annotations
 
-import html as htmlmod
 import re
-import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-from pipelines.cleanup import alphanumerics, normalise_space
-from pipelines.language_words import alternation
-from pipelines.metadata import PageMetadata
+from extraction.metadata import PageMetadata
+from extraction.page import INLINE_NOSPACE, SKIPPED_TAGS, element_text, is_hidden_label
+from extraction.site_names import is_section, is_site, section_names, site_names
+from extraction.text import normalise_space, squashed, unescaped_text
+from extraction.words import alternation
 
 # The spaces before a separator are taken from the first one: tried from each space of a long
 # run, the search would read the rest of the run again each time.
@@ -36,29 +36,6 @@ SEPARATOR = re.compile(
 )
 BYLINE_SEGMENT = re.compile(
     rf"^(?:{alternation('byline_words')})\s+\S+(?:\s+\S+){{0,3}}$", re.IGNORECASE
-)
-MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\xa0-\xbf]")
-SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "button"}
-INLINE_NOSPACE = {
-    "a",
-    "b",
-    "i",
-    "em",
-    "strong",
-    "u",
-    "wbr",
-    "sup",
-    "sub",
-    "mark",
-    "abbr",
-    "font",
-    "q",
-    "s",
-}
-# Text only screen readers get. A label there ("Headline:") is not printed, but a separator
-# there (": " between kicker and headline) is how the headline reads as one line.
-SCREEN_READER_MARK = re.compile(
-    r"visually-?hidden|sr-only|screen-?reader|a11y-hidden|offscreen", re.I
 )
 LOGO_MARK = re.compile(r"site[-_]?(?:title|name|branding|logo)|logo|branding|masthead", re.I)
 MENU_MARK = re.compile(r"menu|navigation|toggle", re.I)
@@ -75,7 +52,6 @@ HOME_PATHS = {
     "/en/",
 }
 MAX_KICKER_WORDS = 8
-MAX_SITE_NAME_WORDS = 6
 PIPE_BEFORE = re.compile(r"\s[|｜ㅣ│]\s*$")
 # The closing segment of a <title> with nothing to compare it with: "Headline | iPhone", the
 # text after the last separator. Each character of the segment is checked for the start of
@@ -98,90 +74,7 @@ PREFER_SOCIAL_HEADLINE = True
 TYPED_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"'})
 
 
-def clean(text: str | None) -> str | None:
-    """Unescaped, single-spaced, and repaired when UTF-8 bytes were read as cp1252."""
-    if not text:
-        return None
-    for _ in range(2):
-        text = htmlmod.unescape(text)
-    text = normalise_space(text)
-    if MOJIBAKE.search(text):
-        for codec in ("cp1252", "latin-1"):
-            try:
-                text = text.encode(codec).decode("utf-8")
-                break
-            except UnicodeError:
-                continue
-    return text or None
-
-
-def squash(text: str) -> str:
-    return alphanumerics(unicodedata.normalize("NFKD", text.casefold()))
-
-
 # ------------------------------------------------------------------ site names and sections
-
-
-def host_names(url: str) -> list[str]:
-    host = (urlsplit(url).hostname or "").lower()
-    archived = re.search(r"/web/\d+[a-z_]*/(https?://\S+)", url) if "/web/" in url else None
-    if archived:  # an archived copy: the archived URL is in the path
-        host = (urlsplit(archived.group(1)).hostname or "").lower()
-    host = re.sub(r"^www\d?\.", "", host)
-    labels = host.split(".")
-    names = [host]
-    if len(labels) >= 2:
-        second = labels[-2]
-        if len(labels) >= 3 and (len(second) <= 3 or second in {"com", "org", "net", "gov"}):
-            second = labels[-3]  # co.uk, com.br, gv.at
-        names += [second, labels[0]]
-    return [name for name in names if name]
-
-
-def site_names(
-    page: PageMetadata, meta: dict[str, str], url: str, trafilatura_sitename: str | None
-) -> list[str]:
-    raw = [
-        page.sitename,
-        page.publisher,
-        meta.get("application-name"),
-        meta.get("apple-mobile-web-app-title"),
-        (meta.get("twitter:site") or "").lstrip("@"),
-        trafilatura_sitename,
-        *host_names(url),
-    ]
-    names = [name for name in (clean(value) for value in raw if value) if name]
-    return [name for name in names if len(name.split()) <= MAX_SITE_NAME_WORDS]
-
-
-def section_names(meta: dict[str, str], url: str) -> list[str]:
-    names = [meta.get("article:section") or ""]
-    # The path's folders; the last segment is the page's own, with or without a closing slash.
-    folders = urlsplit(url).path.rstrip("/").split("/")[:-1]
-    names += [part for part in folders if part and not part.isdigit()]
-    return [squash(name) for name in names if len(squash(name)) >= 3]
-
-
-def is_site(segment: str, names: list[str]) -> bool:
-    value = squash(segment)
-    if not value:
-        return False
-    squashed = [squash(name) for name in names if squash(name)]
-    if value in squashed:
-        return True
-    if len(segment.split()) > MAX_SITE_NAME_WORDS:
-        return False
-    for name in squashed:
-        if len(name) >= 4 and name in value:  # "Daily Mail Online" ~ dailymail
-            return True
-        if len(value) >= 3 and value in name and len(value) >= 0.3 * len(name):  # "SRF"
-            return True
-    return False
-
-
-def is_section(segment: str, sections: list[str]) -> bool:
-    value = squash(segment)
-    return bool(value) and len(segment.split()) <= 3 and value in sections
 
 
 def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
@@ -220,41 +113,6 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
 # ------------------------------------------------------------------ h1
 
 
-def is_hidden_label(element: Any) -> bool:
-    """Words that only screen readers get, such as "Headline:" before the headline."""
-    marks = f"{element.get('class', '')} {element.get('id', '')}"
-    return bool(SCREEN_READER_MARK.search(marks)) and any(
-        ch.isalnum() for ch in element.text_content()
-    )
-
-
-def element_text(element: Any) -> str:
-    """Text without script/style; element boundaries become a space unless punctuation
-    follows ("<span>LTE-Patent</span>: ..."); inline formatting tags join without a space."""
-    pieces: list[str] = []
-
-    def walk(el: Any) -> None:
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS or is_hidden_label(el):
-            if el is not element and el.tail:
-                pieces.append(el.tail)
-            return
-        mark = "" if el.tag in INLINE_NOSPACE else "\x00"
-        pieces.append(mark)
-        if el.text:
-            pieces.append(el.text)
-        for child in el:
-            walk(child)
-        pieces.append(mark)
-        if el is not element and el.tail:
-            pieces.append(el.tail)
-
-    walk(element)
-    text = "".join(pieces)
-    text = re.sub(r"(?<!\x00)\x00++(?=\s*+[:;,.!?)\]…])", "", text)
-    text = re.sub(r"(?<=[(\[])\x00+", "", text)
-    return normalise_space(text.replace("\x00", " "))
-
-
 def is_logo_h1(h1: Any) -> bool:
     """The site's name set as an h1: one link to the home page, or site-title/logo markup."""
     links = h1.xpath(".//a[@href]")
@@ -265,7 +123,7 @@ def is_logo_h1(h1: Any) -> bool:
         if (
             target.path in HOME_PATHS
             and not target.query
-            and squash(element_text(links[0])) == squash(element_text(h1))
+            and squashed(element_text(links[0])) == squashed(element_text(h1))
         ):
             return True
     if MENU_MARK.search(f"{h1.get('id', '')} {h1.get('class', '')}"):
@@ -300,14 +158,18 @@ def h1_candidates(tree: lxml_html.HtmlElement) -> Headings:
             continue
         runs = [h1.text or ""]
         for child in h1:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS or is_hidden_label(child):
+            if (
+                not isinstance(child.tag, str)
+                or child.tag in SKIPPED_TAGS
+                or is_hidden_label(child)
+            ):
                 runs.append(child.tail or "")
             elif child.tag in INLINE_NOSPACE:
                 runs[-1] += element_text(child) + (child.tail or "")
             else:
                 runs += [element_text(child), child.tail or ""]
         runs = [normalise_space(run) for run in runs]
-        runs = [run for run in runs if squash(run)]
+        runs = [run for run in runs if squashed(run)]
         found.append((full, [run for run in runs if run != full] if len(runs) > 1 else []))
     return found, logos
 
@@ -318,7 +180,7 @@ def h1_candidates(tree: lxml_html.HtmlElement) -> Headings:
 def relation(a: str, b: str) -> str | None:
     """'same' (equal modulo punctuation/case), 'suffix' (a = b + sep + more),
     'kicker' (a = short kicker + sep + b), or None."""
-    if a == b or (squash(a) and squash(a) == squash(b)):
+    if a == b or (squashed(a) and squashed(a) == squashed(b)):
         return "same"
     if len(b) < 12:
         return None
@@ -346,12 +208,14 @@ def gather_candidates(
     names = site_names(page, meta, url, trafilatura_sitename)
     sections = section_names(meta, url)
     h1s, logos = headings if headings is not None else h1_candidates(tree)
-    names += [name for name in (clean(logo) for logo in logos) if name and len(name.split()) <= 6]
+    names += [
+        name for name in (unescaped_text(logo) for logo in logos) if name and len(name.split()) <= 6
+    ]
     cleaned_h1s: list[tuple[str, list[str]]] = []
     for full, parts in h1s:
-        text = clean(full)
+        text = unescaped_text(full)
         if text and not is_site(text, names):
-            cleaned_h1s.append((text, [part for part in map(clean, parts) if part]))
+            cleaned_h1s.append((text, [part for part in map(unescaped_text, parts) if part]))
     h1s = cleaned_h1s
 
     raw = [
@@ -364,7 +228,7 @@ def gather_candidates(
     ]
     cands = [
         (source, strip_furniture(text, names, sections))
-        for source, text in ((source, clean(value)) for source, value in raw)
+        for source, text in ((source, unescaped_text(value)) for source, value in raw)
         if text
     ]
 

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import html as lxml_html
 from trafilatura.xpaths import BODY_XPATH
 
-from pipelines.cleanup import alphanumerics
+from extraction.text import alphanumerics
 
 # The vocabulary of trafilatura's first body XPath (ids, classes), to test names with in Python;
 # None with a trafilatura that has none of that name, whose XPath itself is then evaluated.

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from extraction.printed_dates import intl_date_line
+
 IGNORE_CASE = re.IGNORECASE
 READ_ALSO = (
     r"also on \S+|see more|see also|related(?: (?:story|article|post|content|coverage))?|read (?:more|also|next)"
@@ -115,42 +117,6 @@ PROMPT_INTL = re.compile(
 
 def prompt_intl(line: str) -> bool:
     return len(line.split()) <= 35 and bool(PROMPT_INTL.match(line))
-
-
-# Date lines in other languages: "segunda-feira, 22 de outubro de 2010 às 20:13", "05.08.2024, 20:59 Uhr"
-MONTHS_INTL = (
-    r"januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|jänner"
-    r"|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
-    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
-    r"|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
-    r"|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
-    r"|januari|februari|maart|mei|augustus"
-)
-DATE_WORDS_INTL = (
-    r"uhr|um|am|stand|aktualisiert|veröffentlicht|erstellt|zuletzt|de|às|as|à|a las|le|el|il|del|publicado|publié|mis à jour|pubblicato"
-    r"|letzte änderung|geändert|last modified|last updated|dernière mise à jour|última actualización"
-    r"|atualizado|actualizado|aggiornato|h|hs|hrs|mez|mesz|cet|cest|utc|gmt|기사입력|입력|수정|승인|등록"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|feira"
-    r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
-)
-INTL_DATE = re.compile(
-    rf"\d{{1,2}}\.?\s*(?:de\s+)?(?:{MONTHS_INTL})\.?,?\s*(?:de\s+)?\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}"
-    r"|\d{1,2}[:.h]\d{2}",
-    IGNORE_CASE,
-)
-
-
-def intl_date_line(line: str) -> bool:
-    if len(line) > 80 or not re.search(
-        rf"\d{{1,2}}\.?\s*(?:de\s+)?(?:{MONTHS_INTL})|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}",
-        line,
-        IGNORE_CASE,
-    ):
-        return False
-    rest = INTL_DATE.sub(" ", line)
-    rest = re.sub(rf"\b(?:{DATE_WORDS_INTL})\b|[\W\d_]", " ", rest, flags=IGNORE_CASE)
-    return not rest.split()
 
 
 # multilingual labels after which teasers follow / after which only furniture follows

@@ -4,7 +4,7 @@
 which searches the whole page for every field at once: authors by a long list of XPaths,
 categories and tags by links, a licence among the footer's links, the date with htmldate. On
 real pages that costs a quarter of the whole extraction, while Morgue reads a page's own
-structured data first (pipelines/metadata.py) and needs trafilatura's guesses only where the
+structured data first (extraction/metadata.py) and needs trafilatura's guesses only where the
 page declares nothing. `FallbackMetadata` gives the same values `extract_metadata` gives, step
 for step, but works each out on first use; categories and the licence, which the archive does
 not keep, never.

@@ -1,0 +1,103 @@
+"""The names a site goes by (og:site_name, JSON-LD publisher, application name, Twitter
+handle, the domain's labels) and its sections, matched loosely: a headline's segment or a
+byline that is only the site's name in some spelling is furniture, not a title or a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from extraction.metadata import PageMetadata
+from extraction.text import squashed, unescaped_text
+
+DOMAIN_ENDING = re.compile(r"(?<=\w)\.[a-z]{2,6}$", re.IGNORECASE)
+WWW_PREFIX = re.compile(r"^(?:https?://)?www\d?\.", re.IGNORECASE)
+
+
+def without_domain(name: str) -> str:
+    """A site's name as its domain writes it, without the domain's ending: "LAOLA1.at"."""
+    return DOMAIN_ENDING.sub("", name)
+
+
+def is_site_name(name: str, site_names: Iterable[str]) -> bool:
+    """The site's or publisher's name in any spelling: its letters and digits alone, with or
+    without its domain's ending ("LAOLA1.at", "Jobs & Hire", "www.jobs-hire.com")."""
+    key = _site_key(name)
+    return bool(key) and any(_site_key(site) == key for site in site_names)
+
+
+def _site_key(name: str) -> str:
+    return squashed(without_domain(WWW_PREFIX.sub("", name.strip())))
+
+
+MAX_SITE_NAME_WORDS = 6
+
+
+def host_names(url: str) -> list[str]:
+    host = (urlsplit(url).hostname or "").lower()
+    archived = re.search(r"/web/\d+[a-z_]*/(https?://\S+)", url) if "/web/" in url else None
+    if archived:  # an archived copy: the archived URL is in the path
+        host = (urlsplit(archived.group(1)).hostname or "").lower()
+    host = re.sub(r"^www\d?\.", "", host)
+    labels = host.split(".")
+    names = [host]
+    if len(labels) >= 2:
+        second = labels[-2]
+        if len(labels) >= 3 and (len(second) <= 3 or second in {"com", "org", "net", "gov"}):
+            second = labels[-3]  # co.uk, com.br, gv.at
+        names += [second, labels[0]]
+    return [name for name in names if name]
+
+
+def site_names(
+    page: PageMetadata, meta: dict[str, str], url: str, trafilatura_sitename: str | None
+) -> list[str]:
+    raw = [
+        page.sitename,
+        page.publisher,
+        meta.get("application-name"),
+        meta.get("apple-mobile-web-app-title"),
+        (meta.get("twitter:site") or "").lstrip("@"),
+        trafilatura_sitename,
+        *host_names(url),
+    ]
+    names = [name for name in (unescaped_text(value) for value in raw if value) if name]
+    return [name for name in names if len(name.split()) <= MAX_SITE_NAME_WORDS]
+
+
+def section_names(meta: dict[str, str], url: str) -> list[str]:
+    names = [meta.get("article:section") or ""]
+    # The path's folders; the last segment is the page's own, with or without a closing slash.
+    folders = urlsplit(url).path.rstrip("/").split("/")[:-1]
+    names += [part for part in folders if part and not part.isdigit()]
+    return [squashed(name) for name in names if len(squashed(name)) >= 3]
+
+
+def is_site(segment: str, names: list[str]) -> bool:
+    value = squashed(segment)
+    if not value:
+        return False
+    spellings = [squashed(name) for name in names if squashed(name)]
+    if value in spellings:
+        return True
+    if len(segment.split()) > MAX_SITE_NAME_WORDS:
+        return False
+    for name in spellings:
+        if len(name) >= 4 and name in value:  # "Daily Mail Online" ~ dailymail
+            return True
+        if len(value) >= 3 and value in name and len(value) >= 0.3 * len(name):  # "SRF"
+            return True
+    return False
+
+
+def is_section(segment: str, sections: list[str]) -> bool:
+    value = squashed(segment)
+    return bool(value) and len(segment.split()) <= 3 and value in sections
+
+
+def registered_name(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    host = re.sub(r"^www\d?\.", "", host)
+    return host.split(".")[0] if "." in host else host
