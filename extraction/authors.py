@@ -58,6 +58,14 @@ ROLE_WORDS = re.compile(
     r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
     re.IGNORECASE,
 )
+# A role printed before a name, alone or as the end of a compound: "Interview Julia Lauter",
+# "FOCUS-Online-Experte Robin Tschöpe", "Korrespondentin Anna Roth".
+LEADING_ROLE = re.compile(
+    r"^(?:\S+-)?(?:interview|text|reporter(?:in)?|editor|correspondent|columnist|contributor"
+    r"|photographer|experte|expertin|redakteur(?:in)?|korrespondent(?:in)?|kolumnist(?:in)?"
+    r"|autor(?:in)?|journalist(?:in)?|rédact(?:eur|rice)|chroniqueur|envoyée? spéciale?)$",
+    re.IGNORECASE,
+)
 PLACEHOLDER_NAME = re.compile(r"^(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
 STAFF_LABEL = re.compile(r"(?<!\s)\s++staff(?:\s++(?:writer|reporter))?$", re.IGNORECASE)
 # A word in lower case ending in a full stop ends a sentence; "v." or "St." abbreviate.
@@ -260,6 +268,7 @@ def clean_author_names(
                 if not ABBREVIATED_END.search(name):  # "Perry Bacon Jr." keeps its dot
                     name = name.rstrip(" .")
                 name = name_ending_capitalised(without_staff_label(name, excluded))
+                name = without_leading_role(name)
                 # A form's label or a CMS's default account ("Name", "admin") names nobody.
                 acceptable = not PLACEHOLDER_NAME.match(name) and (
                     looks_like_person_name(name) or (declared and looks_declared(name))
@@ -291,6 +300,15 @@ def without_staff_label(name: str, site_names: set[str]) -> str:
             words = words[:start]
             break
     return " ".join(words) if len(words) >= 2 else name
+
+
+def without_leading_role(name: str) -> str:
+    """ "Interview Julia Lauter" -> "Julia Lauter": a role before a name of two words or more,
+    each capitalised, is the byline's label, not the person's first name."""
+    words = name.split()
+    if len(words) >= 3 and LEADING_ROLE.match(words[0]) and _all_capitalised(words[1:]):
+        return " ".join(words[1:])
+    return name
 
 
 def name_ending_capitalised(name: str) -> str:

@@ -33,6 +33,17 @@ def _site_key(name: str) -> str:
 
 
 MAX_SITE_NAME_WORDS = 6
+# A brand and a word or two after it: "BBC News", "RNZ Nachrichten", "CBS Chicago".
+MAX_BRAND_WORDS = 3
+# Initials name a site of two to five words: "DW", "FAZ", "RNZ" (Radio New Zealand).
+MIN_INITIALS, MAX_INITIALS = 2, 5
+NOT_A_WORD = re.compile(r"[\W_]+")
+# One word with a domain's ending: "SZ.de", "kurier.at", "Amazon.co.uk".
+DOMAIN_NAME = re.compile(r"^(?:www\.)?[^\W_](?:[\w-]*+\.)+[a-z]{2,6}$", re.IGNORECASE)
+# Letters that domains spell out: "sueddeutsche.de" for the Süddeutsche, "bornholmstidende.dk".
+SPELLED_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe", "å": "aa"}
+)
 
 
 def host_names(url: str) -> list[str]:
@@ -75,21 +86,51 @@ def section_names(meta: dict[str, str], url: str) -> list[str]:
     return [squashed(name) for name in names if len(squashed(name)) >= 3]
 
 
-def is_site(segment: str, names: list[str]) -> bool:
-    value = squashed(segment)
-    if not value:
+def is_site(segment: str, names: list[str], *, within_title: bool = True) -> bool:
+    """A headline's segment that names the site, in any spelling the page or its host gives:
+    the same letters ("NZZ", "nzz.ch"), with umlauts spelled out as domains spell them
+    ("Süddeutsche Zeitung", sueddeutsche.de), a part or a whole of a longer name ("Daily Mail
+    Online", "SRF"), the name's initials ("Frankfurter Allgemeine Zeitung", faz.net), the name
+    before a word or two ("BBC News"), or any domain name ("SZ.de"). The last three only
+    `within_title`, for a segment set off by a separator: a whole headline can start with the
+    site's name ("BBC cuts 500 jobs") or share its initials."""
+    forms = spellings(segment)
+    if not forms:
         return False
-    spellings = [squashed(name) for name in names if squashed(name)]
-    if value in spellings:
+    known = {form for name in names for form in spellings(name)}
+    if forms & known:
         return True
-    if len(segment.split()) > MAX_SITE_NAME_WORDS:
+    words = segment.split()
+    if len(words) > MAX_SITE_NAME_WORDS:
         return False
-    for name in spellings:
-        if len(name) >= 4 and name in value:  # "Daily Mail Online" ~ dailymail
-            return True
-        if len(value) >= 3 and value in name and len(value) >= 0.3 * len(name):  # "SRF"
-            return True
+    if within_title and (
+        DOMAIN_NAME.match(segment.strip())
+        or initials(segment) in known
+        or (len(words) <= MAX_BRAND_WORDS and squashed(words[0]) in known)
+    ):
+        return True
+    for name in known:
+        for value in forms:
+            if len(name) >= 4 and name in value:  # "Daily Mail Online" ~ dailymail
+                return True
+            if len(value) >= 3 and value in name and len(value) >= 0.3 * len(name):  # "SRF"
+                return True
     return False
+
+
+def spellings(name: str) -> set[str]:
+    """A name's letters and digits (see squashed), and the same with the letters that domains
+    spell out in two ("ü" as "ue", "ß" as "ss")."""
+    folded = name.casefold()
+    return {form for form in (squashed(folded), squashed(folded.translate(SPELLED_OUT))) if form}
+
+
+def initials(segment: str) -> str:
+    """The first letters of a name of two to five words ("Deutsche Welle" -> "dw"), else ""."""
+    words = [word for word in NOT_A_WORD.split(segment.casefold()) if word]
+    if not MIN_INITIALS <= len(words) <= MAX_INITIALS:
+        return ""
+    return "".join(word[0] for word in words)
 
 
 def is_section(segment: str, sections: list[str]) -> bool:

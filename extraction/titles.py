@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 from extraction.metadata import PageMetadata
 from extraction.page import INLINE_NOSPACE, SKIPPED_TAGS, element_text, is_hidden_label
+from extraction.printed_dates import intl_date_line, is_date_line
 from extraction.site_names import is_section, is_site, section_names, site_names
 from extraction.text import normalise_space, squashed, unescaped_text
 from extraction.words import alternation
@@ -100,6 +101,7 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
             or is_section(parts[-1], sections)
             or BYLINE_SEGMENT.match(parts[-1].strip())
             or not any(char.isalnum() for char in parts[-1])  # a rating: "Headline » ☆☆☆☆☆"
+            or is_date_segment(parts[-1])  # "Headline | DW | 03.12.2026"
         ):
             title = join(0, len(parts) - 1)
         elif is_site(parts[0], names) or (
@@ -108,6 +110,11 @@ def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
             title = join(1, len(parts))
         else:
             return title
+
+
+def is_date_segment(segment: str) -> bool:
+    """A segment that is a date and nothing else: the day of the page, not the headline's."""
+    return is_date_line(segment.strip()) or intl_date_line(segment.strip())
 
 
 # ------------------------------------------------------------------ h1
@@ -214,7 +221,7 @@ def gather_candidates(
     cleaned_h1s: list[tuple[str, list[str]]] = []
     for full, parts in h1s:
         text = unescaped_text(full)
-        if text and not is_site(text, names):
+        if text and not is_site(text, names, within_title=False):
             cleaned_h1s.append((text, [part for part in map(unescaped_text, parts) if part]))
     h1s = cleaned_h1s
 

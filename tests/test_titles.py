@@ -8,6 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 from extraction.metadata import read_page_metadata
+from extraction.site_names import host_names
 from extraction.text import unescaped_text
 from extraction.titles import choose_title, strip_furniture
 
@@ -56,6 +57,65 @@ def test_utf8_read_as_cp1252_is_repaired() -> None:
 def test_site_section_tagline_byline_and_rating_segments_are_cut(title: str, expected: str) -> None:
     names = ["Riverside Courier", "riverside-courier.example", "riverside-courier"]
     assert strip_furniture(title, names, ["local"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        # The site's name spelled otherwise than its domain: initials, umlauts spelled out,
+        # the brand before a word or two, any domain name, a date after the name.
+        (
+            "Kabinett: Merz stellt vor - Frankfurter Allgemeine Zeitung",
+            "https://www.faz.net/a",
+            "Kabinett: Merz stellt vor",
+        ),
+        (
+            "Merz stellt Kabinett vor – Süddeutsche Zeitung",
+            "https://www.sueddeutsche.de/a",
+            "Merz stellt Kabinett vor",
+        ),
+        (
+            "Storm hits coast | Radio New Zealand",
+            "https://www.rnz.co.nz/news/a",
+            "Storm hits coast",
+        ),
+        ("Storm hits coast - BBC News", "https://www.bbc.co.uk/news/a", "Storm hits coast"),
+        (
+            "Merz stellt Kabinett vor | SZ.de",
+            "https://www.sueddeutsche.de/a",
+            "Merz stellt Kabinett vor",
+        ),
+        (
+            "Merz stellt Kabinett vor | DW | 03.12.2026",
+            "https://www.dw.com/de/a",
+            "Merz stellt Kabinett vor",
+        ),
+        (
+            "Storm hits coast | 12 June 2024 | Coast News",
+            "https://coastnews.com/a",
+            "Storm hits coast",
+        ),
+        # A segment that only starts like the site, or shares nothing with it, stays.
+        (
+            "Apple buys BBC - a story of ambition",
+            "https://www.bbc.co.uk/news/a",
+            "Apple buys BBC - a story of ambition",
+        ),
+        ("Why we left: Germany", "https://www.gw.de/a", "Why we left: Germany"),
+    ],
+)
+def test_the_sites_name_in_other_spellings_is_cut(title: str, url: str, expected: str) -> None:
+    assert strip_furniture(title, host_names(url), []) == expected
+
+
+def test_a_headline_that_starts_with_the_sites_name_is_no_logo() -> None:
+    html = (
+        "<html><head><title>BBC cuts 500 jobs - BBC News</title></head>"
+        "<body><h1>BBC cuts 500 jobs</h1><p>The corporation said on Monday.</p></body></html>"
+    )
+    tree = lxml_html.fromstring(html)
+    page = read_page_metadata(tree)
+    assert choose_title(tree, page, "https://www.bbc.co.uk/news/a") == "BBC cuts 500 jobs"
 
 
 def test_a_logo_h1_is_not_the_headline() -> None:
