@@ -15,7 +15,7 @@ from extraction.printed_dates import (
     find_date_strings,
     is_date_line,
 )
-from extraction.site_names import is_site_name, without_domain
+from extraction.site_names import is_site, is_site_name, without_domain
 from extraction.text import comparable, normalise_space, same_text, squashed
 from extraction.words import alternation
 
@@ -127,7 +127,13 @@ def choose_authors(
         [],
     )
     if page.authors:
-        persons = clean_author_names(page.authors, not_authors=not_authors, declared=True)
+        # The site under another name ("Courier Newsroom", "The Courier") is no person: a
+        # person's byline on the page comes first (see below).
+        persons = [
+            name
+            for name in clean_author_names(page.authors, not_authors=not_authors, declared=True)
+            if not is_site(name, not_authors)
+        ]
         if persons:
             return [full_name(name, visible, zone_text) for name in persons]
         # Only the publisher is declared: a person that the analytics tags name and the byline

@@ -16,6 +16,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from crawler.items import DateCandidate
+from extraction.text import normalise_space
 from extraction.words import alternation
 
 ARTICLE_TYPES = re.compile(r"(Article|BlogPosting|Report|NewsArticle|LiveBlogPosting)$")
@@ -98,7 +99,7 @@ def read_page_metadata(tree: lxml_html.HtmlElement) -> PageMetadata:
     found.tags = _dedupe(
         tag
         for value in tree.xpath('//meta[@property="article:tag"]/@content')
-        for tag in [_clean_space(value)]
+        for tag in [normalise_space(value)]
         if tag
     )
 
@@ -169,7 +170,7 @@ def microdata_authors(tree: lxml_html.HtmlElement) -> list[str]:
         else:
             values = [element.text_content()]
         for value in values:
-            value = _clean_space(value or "")
+            value = normalise_space(value or "")
             if value and len(value) <= 100 and not value.startswith("http") and value not in names:
                 names.append(value)
     return names[:6]
@@ -188,7 +189,7 @@ def meta_tag_values(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
     tags = []
     for element in tree.xpath("//meta[@content]"):
         key = element.get("property") or element.get("name") or element.get("itemprop")
-        value = _clean_space(element.get("content", ""))
+        value = normalise_space(element.get("content", ""))
         if key and value:
             tags.append((key.strip().lower(), value))
     return tags
@@ -281,7 +282,7 @@ def _jsonld_names(value: Any) -> list[str]:
                 name = name[0] if name else None
             if isinstance(name, str):
                 names.append(name)
-    return _dedupe(_clean_space(name) for name in names if name and name.strip())
+    return _dedupe(normalise_space(name) for name in names if name and name.strip())
 
 
 def _jsonld_image(value: Any) -> str | None:
@@ -297,7 +298,9 @@ def _keywords(value: Any) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list):
         return []
-    return _dedupe(_clean_space(item) for item in value if isinstance(item, str) and item.strip())
+    return _dedupe(
+        normalise_space(item) for item in value if isinstance(item, str) and item.strip()
+    )
 
 
 def _language(tree: lxml_html.HtmlElement, meta: dict[str, str]) -> str | None:
@@ -321,13 +324,13 @@ def _text_value(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, str) and value.strip():
-        return _clean_space(value)
+        return normalise_space(value)
     return None
 
 
 def _first_text(elements: list[Any]) -> str | None:
     for element in elements:
-        text = _clean_space(element.text_content())
+        text = normalise_space(element.text_content())
         if text:
             return text
     return None
@@ -338,10 +341,6 @@ def _first_attr(values: list[Any]) -> str | None:
         if isinstance(value, str) and value.strip():
             return value.strip()
     return None
-
-
-def _clean_space(text: str) -> str:
-    return " ".join(text.split())
 
 
 def _dedupe(values: Any) -> list[str]:
