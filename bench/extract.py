@@ -4,6 +4,7 @@ real pages of the dev corpora beside the project (../shared/corpus), side by sid
     make bench-extract                     # all corpora
     python -m bench.extract --limit 30     # a quick look
     python -m bench.extract --half tune    # only the half that rules are tuned on
+    python -m bench.extract --ablation     # then each rule switched off (bench/ablation.py)
 
 Every corpus is split by publisher into two fixed halves (see `half_of`): rules are written
 and tuned on "tune" only, and "held-out" measures whether they carry over to publishers they
@@ -376,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--half", choices=HALVES, help="only the pages of one half of each corpus (by publisher)"
     )
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help="then switch each extraction rule off in turn, on both halves (bench/ablation.py)",
+    )
     args = parser.parse_args(argv)
     if not args.corpora.is_dir():
         print(f"Skipping the extraction benchmark: no corpora at {args.corpora}")
@@ -413,7 +419,18 @@ def main(argv: list[str] | None = None) -> int:
                     results.write(json.dumps(record, ensure_ascii=False) + "\n")
             print("\n".join(report(corpus, names, scored)))
     print(f"\nPer-page results: {args.output}")
+    if args.ablation:
+        from bench import ablation  # it imports this module: imported only when asked for
+
+        return ablation.main(ablation_arguments(args))
     return 0
+
+
+def ablation_arguments(args: argparse.Namespace) -> list[str]:
+    """The options of this run that bench/ablation.py takes too."""
+    chosen = ["--corpora", str(args.corpora)]
+    chosen += [option for corpus in args.only or () for option in ("--only", corpus)]
+    return chosen + (["--limit", str(args.limit)] if args.limit else [])
 
 
 def _valid_day(value: str) -> bool:

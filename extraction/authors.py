@@ -13,7 +13,6 @@ from extraction.printed_dates import (
     DATE_IN_TEXT,
     WEEKDAY_BEFORE_DATE,
     find_date_strings,
-    is_date_line,
 )
 from extraction.site_names import is_site, is_site_name, without_domain
 from extraction.text import comparable, normalise_space, same_text, squashed
@@ -21,8 +20,6 @@ from extraction.words import alternation
 
 BYLINE_WORDS = alternation("byline_words")
 BY_WORD = re.compile(rf"(?:^|\s)(?:{BYLINE_WORDS}):?\s+(?=\S)", re.IGNORECASE)
-# Where a byline's names end: the next "by" ("... by Ann Lee by Jane Doe").
-NEXT_BYLINE_WORD = re.compile(rf"\s(?:{BYLINE_WORDS})\s", re.IGNORECASE)
 # A byline's label before a name: "Written by", "View all posts by", "Autor:".
 BYLINE_LABEL = re.compile(
     r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
@@ -184,16 +181,12 @@ def full_name(name: str, visible: list[str], zone_text: str) -> str:
 
 def byline_from_text_lines(lines: list[str], title: str | None) -> tuple[list[str], str | None]:
     """A byline among the first lines of extracted text ("Natasha Kumar By Natasha Kumar
-    Jun18,2024"). Date lines before the headline are the site header's clock, not the date."""
-    after_title = not any(same_text(line, title) for line in lines[:4])
+    Jun18,2024")."""
     for line in lines[:8]:
         if same_text(line, title):
-            after_title = True
             continue
         if len(line.split()) > 30:
             break
-        if not after_title and is_date_line(line):
-            continue
         names, date = parse_byline(line)
         if names:
             return names, date
@@ -210,7 +203,6 @@ def parse_byline(text: str) -> tuple[list[str], str | None]:
         if CREDIT_BEFORE_BY.search(without_dates[: match.start() + 1]):
             continue  # "Photograph by ...": who took the picture, not who wrote the story
         rest = without_dates[match.end() :].lstrip("| ").split(" | ")[0]
-        rest = NEXT_BYLINE_WORD.split(rest)[0]
         # Names hold no digits: a number ends the name run ("von Redaktion 30. Juni 2025 ...",
         # a date in a language DATE_IN_TEXT does not read, then the photo caption).
         rest = re.split(r"(?<!\S)\d", rest)[0]
@@ -343,8 +335,6 @@ def looks_like_person_name(name: str) -> bool:
     if not 1 <= len(words) <= 6 or not 2 <= len(name) <= 60:
         return False
     if re.search(r"\d|https?:|www\.|@|[<>{}=!?;]", name):
-        return False
-    if ROLE_WORDS.search(name) and len(words) > 1 and not _all_capitalised(words):
         return False
     cased = [word for word in words if word[:1].isalpha() and word[:1].lower() != word[:1].upper()]
     # Scripts without case (Chinese, Arabic...) cannot be judged by capitals.

@@ -86,14 +86,12 @@ def section_names(meta: dict[str, str], url: str) -> list[str]:
     return [squashed(name) for name in names if len(squashed(name)) >= 3]
 
 
-def is_site(segment: str, names: list[str], *, within_title: bool = True) -> bool:
+def is_site(segment: str, names: list[str]) -> bool:
     """A headline's segment that names the site, in any spelling the page or its host gives:
     the same letters ("NZZ", "nzz.ch"), with umlauts spelled out as domains spell them
     ("Süddeutsche Zeitung", sueddeutsche.de), a part or a whole of a longer name ("Daily Mail
     Online", "SRF"), the name's initials ("Frankfurter Allgemeine Zeitung", faz.net), the name
-    before a word or two ("BBC News"), or any domain name ("SZ.de"). The last three only
-    `within_title`, for a segment set off by a separator: a whole headline can start with the
-    site's name ("BBC cuts 500 jobs") or share its initials."""
+    before a word or two ("BBC News"), or any domain name ("SZ.de")."""
     forms = spellings(segment)
     if not forms:
         return False
@@ -103,7 +101,7 @@ def is_site(segment: str, names: list[str], *, within_title: bool = True) -> boo
     words = segment.split()
     if len(words) > MAX_SITE_NAME_WORDS:
         return False
-    if within_title and (
+    if (
         DOMAIN_NAME.match(segment.strip())
         or initials(segment) in known
         or (len(words) <= MAX_BRAND_WORDS and squashed(words[0]) in known)

@@ -39,7 +39,6 @@ BYLINE_SEGMENT = re.compile(
     rf"^(?:{alternation('byline_words')})\s+\S+(?:\s+\S+){{0,3}}$", re.IGNORECASE
 )
 LOGO_MARK = re.compile(r"site[-_]?(?:title|name|branding|logo)|logo|branding|masthead", re.I)
-MENU_MARK = re.compile(r"menu|navigation|toggle", re.I)
 HOME_PATHS = {
     "",
     "/",
@@ -133,8 +132,6 @@ def is_logo_h1(h1: Any) -> bool:
             and squashed(element_text(links[0])) == squashed(element_text(h1))
         ):
             return True
-    if MENU_MARK.search(f"{h1.get('id', '')} {h1.get('class', '')}"):
-        return True
     for element in [h1, *list(h1.iterancestors())[:4]]:
         marks = f"{element.get('id', '')} {element.get('class', '')}"
         if element.tag in ("h1", "div", "header", "hgroup", "span", "a") and LOGO_MARK.search(
@@ -221,7 +218,7 @@ def gather_candidates(
     cleaned_h1s: list[tuple[str, list[str]]] = []
     for full, parts in h1s:
         text = unescaped_text(full)
-        if text and not is_site(text, names, within_title=False):
+        if text:
             cleaned_h1s.append((text, [part for part in map(unescaped_text, parts) if part]))
     h1s = cleaned_h1s
 

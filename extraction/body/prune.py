@@ -55,7 +55,6 @@ FURNITURE_WORDS = {
     "share": (
         r"share|sharing|sharebar|share-?buttons?|social-?(?:links|share|media|icons|bar|buttons?)|addthis|sharethis"
     ),
-    "toc": (r"toc|toc-?container|table-?of-?contents|ez-toc|inhaltsverzeichnis"),
     "consent": (
         r"cookies?|consent|gdpr|content-?blocker|cookie-?(?:banner|notice|consent)|privacy-?(?:banner|notice)"
     ),
