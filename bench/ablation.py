@@ -524,7 +524,6 @@ CLEANUP_RULES = (
     Rule(
         "tail-heading-line", "body", f"{CLEANUP}:is_tail_heading", PREDICATE, f"{CLEANUP}:line_rule"
     ),
-    Rule("tail-headings-intl", "body", f"{FURNITURE}:TAIL_X2", NEVER_MATCHES, CLEANUP),
     Rule(
         "date-line",
         "body",

@@ -16,7 +16,8 @@ Where each rule lives, by the field it decides:
     printed_dates.py   dates as pages print them, found in text
     dates.py           the published and modified dates: candidates -> ISO 8601 UTC
     text.py            text helpers every field shares (spacing, the stored form, keys)
-    words.py           a language's words are data: languages/<code>.toml
+    words.py           a language's words are data: languages/<code>.toml (bylines, body
+                       cleanup, printed dates), languages/_shared.toml (agencies, platforms)
     trafilatura_adapters/
                        trafilatura's body reading, and the adapters that make it cheaper
                        without changing a byte of it

@@ -11,12 +11,12 @@ from lxml import html as lxml_html
 
 from extraction.page import SKIPPED_TAGS
 from extraction.text import normalise_space
+from extraction.words import ENGLISH, alternation
 
-MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-WEEKDAY = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|urday|sday)?\.?"
+# English dates ("Mon. Jul 15th, 2024"), in English's order, handed to the date parser as
+# found; other languages' dates are INTL_DATE's, below.
+MONTH = rf"(?:{alternation('months', 'month_abbreviations', languages=ENGLISH)})\.?"
+WEEKDAY = rf"(?:{alternation('weekdays', 'weekday_abbreviations', languages=ENGLISH)})\.?"
 CLOCK = (
     r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?"
     r"(?:\s*(?-i:[A-Z]{2,5})\b)?)?"  # a zone abbreviation is in capitals: "EST", not "by"
@@ -32,7 +32,7 @@ DATE_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 DATE_LINE_WORDS = re.compile(
-    rf"\b(?:{WEEKDAY}|updated|published|posted|last|modified|on|am|pm|at|today)\b|[\W_]",
+    rf"\b(?:{WEEKDAY}|{alternation('date_labels', 'hour_words', languages=ENGLISH)})\b|[\W_]",
     re.IGNORECASE,
 )
 WEEKDAY_BEFORE_DATE = re.compile(rf"\b{WEEKDAY},?\s*\|", re.IGNORECASE)
@@ -50,39 +50,26 @@ def is_date_line(line: str) -> bool:
     return not rest
 
 
-# Date lines in other languages: "segunda-feira, 22 de outubro de 2010 às 20:13", "05.08.2024, 20:59 Uhr"
-MONTHS_INTL = (
-    r"januar|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember|jänner"
-    r"|janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre"
-    r"|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
-    r"|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
-    r"|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
-    r"|januari|februari|maart|mei|augustus"
-)
-DATE_WORDS_INTL = (
-    r"uhr|um|am|stand|aktualisiert|veröffentlicht|erstellt|zuletzt|de|às|as|à|a las|le|el|il|del|publicado|publié|mis à jour|pubblicato"
-    r"|letzte änderung|geändert|last modified|last updated|dernière mise à jour|última actualización"
-    r"|atualizado|actualizado|aggiornato|h|hs|hrs|mez|mesz|cet|cest|utc|gmt|기사입력|입력|수정|승인|등록"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo|segunda|terça|quarta|quinta|sexta|feira"
-    r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
-)
+# Date lines in every language: "segunda-feira, 22 de outubro de 2010 às 20:13", "5. März 2024,
+# 20:59 Uhr", "05.08.2024".
+JOINER = rf"(?:(?:{alternation('date_joiners')})\s+)?"
+DAY_AND_MONTH = rf"\d{{1,2}}\.?\s*{JOINER}(?:{alternation('months')})"
+NUMERIC_DATE = r"\d{1,2}\.\d{1,2}\.\d{2,4}|\d{4}-\d{2}-\d{2}"
+INTL_DATE_START = re.compile(rf"{DAY_AND_MONTH}|{NUMERIC_DATE}", re.IGNORECASE)
 INTL_DATE = re.compile(
-    rf"\d{{1,2}}\.?\s*(?:de\s+)?(?:{MONTHS_INTL})\.?,?\s*(?:de\s+)?\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}"
-    r"|\d{1,2}[:.h]\d{2}",
+    rf"{DAY_AND_MONTH}\.?,?\s*{JOINER}\d{{4}}|{NUMERIC_DATE}|\d{{1,2}}[:.h]\d{{2}}", re.IGNORECASE
+)
+INTL_DATE_WORDS = re.compile(
+    rf"\b(?:{alternation('date_labels', 'hour_words', 'time_zones', 'weekdays')})\b|[\W\d_]",
     re.IGNORECASE,
 )
 
 
 def intl_date_line(line: str) -> bool:
-    if len(line) > 80 or not re.search(
-        rf"\d{{1,2}}\.?\s*(?:de\s+)?(?:{MONTHS_INTL})|\d{{1,2}}\.\d{{1,2}}\.\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}",
-        line,
-        re.IGNORECASE,
-    ):
+    if len(line) > 80 or not INTL_DATE_START.search(line):
         return False
     rest = INTL_DATE.sub(" ", line)
-    rest = re.sub(rf"\b(?:{DATE_WORDS_INTL})\b|[\W\d_]", " ", rest, flags=re.IGNORECASE)
+    rest = INTL_DATE_WORDS.sub(" ", rest)
     return not rest.split()
 
 

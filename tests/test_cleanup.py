@@ -321,9 +321,9 @@ def test_furniture_lines_in_many_languages(line: str, rule: str) -> None:
 
 
 def test_sentences_are_not_furniture() -> None:
-    from extraction.body.furniture import TEASER_BLOCK_X2, furniture_line_rule
+    from extraction.body.furniture import TEASER_BLOCK_LABELS, furniture_line_rule
 
-    assert TEASER_BLOCK_X2.match("Courier 주요뉴스")
+    assert TEASER_BLOCK_LABELS.match("Courier 주요뉴스")
     assert furniture_line_rule("The ministry confirmed the figures on Monday [AFP]") is None
 
     assert furniture_line_rule(PARAGRAPH) is None
@@ -348,6 +348,7 @@ def test_and_in_other_languages_separates_names_but_not_inside_them() -> None:
         ("Click here to see the full gallery", "click prompt"),
         ("Click to load external content from a third-party provider (cookies)", "consent notice"),
         ("Let us know in the comments below!", "comment prompt"),
+        ("Sie müssen sich anmelden, um die Kommentarfunktion zu nutzen.", "comment prompt"),
         ("Next article", "previous/next"),
         ("Alle Angaben ohne Gewähr", "disclaimer"),
         ("Also on example.com Council delays the ferry vote again", "teaser"),

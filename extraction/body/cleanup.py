@@ -13,9 +13,7 @@ import re
 from collections.abc import Iterable
 
 from extraction.authors import BY_WORD, EMAIL
-from extraction.body.furniture import TAIL_X2 as TAIL_HEADINGS_INTL
-from extraction.body.furniture import TEASER_BLOCK_X2 as TEASER_BLOCK_LABELS
-from extraction.body.furniture import furniture_line_rule
+from extraction.body.furniture import TAIL_HEADINGS, TEASER_BLOCK_LABELS, furniture_line_rule
 from extraction.printed_dates import DATE_IN_TEXT, is_date_line
 from extraction.text import (
     SENTENCE_ENDINGS,
@@ -27,11 +25,11 @@ from extraction.text import (
     same_text,
     squashed,
 )
-from extraction.words import alternation
+from extraction.words import ENGLISH, alternation
 
 # "By Ann Lee" or "About Ann Lee" at the head of an author box.
 AUTHOR_BOX_HEAD = re.compile(
-    rf"^(?:{alternation('byline_words', 'about_the_author')})\s+", re.IGNORECASE
+    rf"^(?:{alternation('byline_words', 'about_headings')})\s+", re.IGNORECASE
 )
 PHONE = re.compile(r"(?:\+?\d[\d\s().-]{7,}\d)")
 INLINE_TAGS = (
@@ -43,49 +41,23 @@ TAG_DEBRIS = re.compile(
     rf"(?:(?<=\s)|^)(?:</?|/)?(?:{INLINE_TAGS})/?>(?=\s|$|[.,;:!?])", re.IGNORECASE
 )
 
-CREDIT_LINE = re.compile(
-    r"^(?:prepared|edited|compiled|written|reported|reporting|additional reporting|translated"
-    r"|produced|photos?|photograph(?:s|y)?|images?|illustration|illustrative (?:photo|image)"
-    r"|picture|credits?|source|video|graphics?|cover photo|main photo|featured image"
-    r"|(?:photo|image) (?:credit|source)|file photo)\b",
-    re.IGNORECASE,
-)
+CREDIT_LINE = re.compile(rf"^(?:{alternation('credit_labels')})\b", re.IGNORECASE)
+# Whole words ("Sign up", not "Signups"), a label with its colon ("Share:"), or an offer of the
+# newsletter ("Get our free daily newsletter").
 PROMPT_LINE = re.compile(
-    r"^(?:share(?: this| on| via|:)|follow us|follow (?:him|her|them) on|sign up\b|subscribe\b"
-    r"|click here|download (?:our|the) app|join (?:us|our)|read more\b|read also\b|also read\b"
-    r"|see also\b|recommended\b|more:|related:|don'?t miss\b|get (?:our|the) .{0,40}newsletter"
-    r"|(?:like|follow) us on|tap here|listen to this article|print this (?:article|page))",
+    rf"^(?:(?:{alternation('prompt_openings')})\b|(?:{alternation('prompt_labels')}):"
+    rf"|(?:{alternation('offer_openings')}) .{{0,40}}(?:{alternation('offered_things')}))",
     re.IGNORECASE,
 )
 POST_FIELD = re.compile(
-    r"\b(?:published by|posted by|posted in|filed under|publicado por|publicado em|publié par"
-    r"|veröffentlicht von|pubblicato da|categor(?:y|ies|ia|ías|ía|ie)|catégorie|kategorie"
-    r"|tags?|etiquetas|schlagworte|schlagwörter)\s*:",
+    rf"\b(?:{alternation('published_by_labels', 'category_labels', 'tag_labels')})\s*:",
     re.IGNORECASE,
 )
-TRAILING_TAGS = re.compile(r"\b(?:tags?|etiquetas|schlagworte|schlagwörter)\s*:[^:]*$", re.I)
-CALL_TO_CLICK = re.compile(r"\b(?:click(?:ing)?|tap(?:ping)?) here\W*$", re.IGNORECASE)
-TAIL_HEADING = re.compile(
-    r"^(?:related(?: posts?| articles?| stories| news| content| coverage| reading)?"
-    r"|more (?:from|on|stories|news|articles)\b.{0,40}"
-    r"|you (?:may|might) (?:also )?(?:like|enjoy|be interested in)|recommended(?: for you)?"
-    r"|most (?:read|popular|viewed)|trending(?: now)?|comments?|\d+ comments?"
-    r"|leave a (?:reply|comment)|about the author|tags?|topics?|share this(?: article| story)?"
-    r"|latest (?:news|stories|posts))\W*$",
-    re.IGNORECASE,
-)
-BIO_VERBS = re.compile(
-    r"^\S+(?:\s\S+){0,3}\s(?:is|has been|was|covers|writes|joined|reports|leads|edits"
-    r"|previously|holds|graduated)\b",
-    re.IGNORECASE,
-)
+TRAILING_TAGS = re.compile(rf"\b(?:{alternation('tag_labels')})\s*:[^:]*$", re.IGNORECASE)
+CALL_TO_CLICK = re.compile(rf"\b(?:{alternation('click_here')})\W*$", re.IGNORECASE)
+BIO_VERBS = re.compile(rf"^\S+(?:\s\S+){{0,3}}\s(?:{alternation('bio_verbs')})\b", re.IGNORECASE)
 # Labels that stand alone between paragraphs: dropped, and the text goes on after them.
-LABEL_LINE = re.compile(
-    r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|sponsored"
-    r"|(?:read|see) (?:more|also)|continue reading|story continues below|more below"
-    r"|scroll to continue(?: with content)?|skip (?:to content|advertisement))\W*$",
-    re.IGNORECASE,
-)
+LABEL_LINE = re.compile(rf"^(?:{alternation('standalone_labels')})\W*$", re.IGNORECASE)
 # A tail heading ends the article only when little prose follows it: after "Related" come
 # teasers; after a mid-article "Read more" the story goes on.
 TAIL_PROSE_SHARE = 0.35
@@ -102,11 +74,18 @@ HEADLINE_MAX_WORDS = 40
 # A kicker is a topic of a few words; the headline after it is a sentence, not one word.
 HEADLINE_KICKER_CHARS = 40
 HEADLINE_MIN_CHARS = 20
-ABOUT_PREFIX = re.compile(r"(?:about|über|à propos de|acerca de|sobre)\s+", re.IGNORECASE)
+ABOUT_PREFIX = re.compile(rf"(?:{alternation('about_headings')})\s+", re.IGNORECASE)
 # After the publisher's name: "(SIX: ASCN)", ", Inc.", then "is a/an/the/one ...".
 COMPANY_PROFILE = re.compile(
-    r"^(?:\s*\([^)]{1,40}\))?(?:,?\s+(?:inc|ltd|llc|plc|ag|gmbh|sa|se|nv|corp)\.?,?)?\s+"
-    r"(?:is|are|ist|sind|est|es|è|é)\s+(?:a|an|the|one|ein|eine|einer|un|une|uno|una|um|uma|l[ae]|el)\s",
+    rf"^(?:\s*\([^)]{{1,40}}\))?(?:,?\s+(?:{alternation('company_suffixes')})\.?,?)?\s+"
+    rf"(?:{alternation('is_words')})\s+(?:{alternation('article_words')})\s",
+    re.IGNORECASE,
+)
+CONTACT_WORDS = re.compile(rf"\b(?:{alternation('contact_words')})\b", re.IGNORECASE)
+# What a byline holds besides its names and date: "and", "Updated", "on".
+BYLINE_FILLER = re.compile(
+    rf"\b(?:{alternation('and_words')}|{alternation('date_labels', languages=ENGLISH)})\b"
+    r"|[\W\d_]",
     re.IGNORECASE,
 )
 
@@ -133,9 +112,7 @@ def is_byline(line: str, authors: Iterable[str]) -> bool:
     for name in sorted(names, key=len, reverse=True):
         rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
     rest = BY_WORD.sub(" ", rest)
-    rest = re.sub(
-        r"\b(?:and|und|et|updated|published|posted|on|at)\b|[\W\d_]", " ", rest, flags=re.I
-    )
+    rest = BYLINE_FILLER.sub(" ", rest)
     leftover = rest.split()
     if mentions_author:
         return len(leftover) <= 2
@@ -159,9 +136,7 @@ def is_prompt_line(line: str) -> bool:
 
 def is_tail_heading(line: str) -> bool:
     """A heading after which only teasers, tags or comments follow ("Related Post")."""
-    return len(line.split()) <= 8 and bool(
-        TAIL_HEADING.match(line) or TAIL_HEADINGS_INTL.match(line)
-    )
+    return len(line.split()) <= 8 and bool(TAIL_HEADINGS.match(line))
 
 
 def is_label_line(line: str) -> bool:
@@ -212,9 +187,7 @@ def is_contact_line(line: str) -> bool:
     """A short line that is mostly an e-mail address or a phone number."""
     if len(line.split()) > 20:
         return False
-    return bool(EMAIL.search(line) or PHONE.search(line)) and bool(
-        re.search(r"\b(?:contact|reach|email|e-mail|phone|call|tel|get in touch)\b", line, re.I)
-    )
+    return bool(EMAIL.search(line) or PHONE.search(line)) and bool(CONTACT_WORDS.search(line))
 
 
 def is_menu_item(line: str) -> bool:
