@@ -28,6 +28,13 @@ def count_words(text: str) -> int:
 line_words = lru_cache(maxsize=2048)(count_words)
 
 
+@lru_cache(maxsize=2048)
+def spaced_words(line: str) -> int:
+    """The words of a line as its furniture rules count them, runs between spaces: each rule
+    bounds the lines it takes by this, and asks for the same line's count many times."""
+    return len(line.split())
+
+
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
 

@@ -23,6 +23,7 @@ from extraction.text import (
     normalise_space,
     prose_word_count,
     same_text,
+    spaced_words,
     squashed,
 )
 from extraction.words import ENGLISH, alternation
@@ -122,13 +123,13 @@ def is_byline(line: str, authors: Iterable[str]) -> bool:
 
 def is_credit_line(line: str) -> bool:
     """ "Prepared by: X", "Photo: Y / Agency", "Illustrative photo from open sources"."""
-    return len(line.split()) <= 14 and bool(CREDIT_LINE.match(line))
+    return spaced_words(line) <= 14 and bool(CREDIT_LINE.match(line))
 
 
 def is_prompt_line(line: str) -> bool:
     """Share, follow, newsletter and read-more prompts, and calls to click ("Get the app on
     the go by clicking here")."""
-    words = len(line.split())
+    words = spaced_words(line)
     return (words <= 30 and bool(PROMPT_LINE.match(line))) or (
         words <= 15 and bool(CALL_TO_CLICK.search(line))
     )
@@ -136,7 +137,7 @@ def is_prompt_line(line: str) -> bool:
 
 def is_tail_heading(line: str) -> bool:
     """A heading after which only teasers, tags or comments follow ("Related Post")."""
-    return len(line.split()) <= 8 and bool(TAIL_HEADINGS.match(line))
+    return spaced_words(line) <= 8 and bool(TAIL_HEADINGS.match(line))
 
 
 def is_label_line(line: str) -> bool:
@@ -180,12 +181,12 @@ def is_company_profile_start(line: str, publishers: Iterable[str]) -> bool:
 def is_post_fields_line(line: str) -> bool:
     """A line of a post's labelled fields: "05/10/2018 - Published by: Ann Lee - Category:
     Health - Tags: flu" (two labels or more, few words)."""
-    return len(line.split()) <= 30 and len(POST_FIELD.findall(line)) >= 2
+    return spaced_words(line) <= 30 and len(POST_FIELD.findall(line)) >= 2
 
 
 def is_contact_line(line: str) -> bool:
     """A short line that is mostly an e-mail address or a phone number."""
-    if len(line.split()) > 20:
+    if spaced_words(line) > 20:
         return False
     return bool(EMAIL.search(line) or PHONE.search(line)) and bool(CONTACT_WORDS.search(line))
 
@@ -243,7 +244,7 @@ def drop_page_headline(text: str, headlines: Iterable[str | None]) -> str:
 
 def _is_printed_headline(line: str, headlines: set[str]) -> bool:
     letters = squashed(line)
-    if not letters or len(line.split()) > HEADLINE_MAX_WORDS:
+    if not letters or spaced_words(line) > HEADLINE_MAX_WORDS:
         return False
     return any(
         letters == headline
@@ -328,7 +329,7 @@ def repeats_to_drop(lines: list[str]) -> set[str]:
     story printed twice), or any repeat on a page with few of them (pull quotes). Pages that
     repeat many scattered lines hold structured content (meal plans, schedules) and keep them;
     table rows always stay."""
-    long_lines = [line for line in lines if len(line.split()) > 2]
+    long_lines = [line for line in lines if spaced_words(line) > 2]
     seen: set[str] = set()
     repeated: list[bool] = []
     for line in long_lines:

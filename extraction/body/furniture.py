@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from extraction.printed_dates import intl_date_line
+from extraction.text import spaced_words
 from extraction.words import alternation
 
 IGNORE_CASE = re.IGNORECASE
@@ -34,7 +35,7 @@ TEASER_LINK = re.compile(
 
 
 def teaser_line(line: str) -> bool:
-    return len(line.split()) <= 30 and bool(TEASER_LINE.search(line) or TEASER_LINK.search(line))
+    return spaced_words(line) <= 30 and bool(TEASER_LINE.search(line) or TEASER_LINK.search(line))
 
 
 AGENCIES = alternation("agencies")
@@ -53,7 +54,7 @@ SOURCE_LINE = re.compile(
 
 
 def source_line(line: str) -> bool:
-    return len(line.split()) <= 14 and bool(SOURCE_LINE.search(line))
+    return spaced_words(line) <= 14 and bool(SOURCE_LINE.search(line))
 
 
 PHOTO_LABEL = alternation("photo_credit_labels")
@@ -68,7 +69,7 @@ CAPTION_CREDIT = re.compile(
 
 def caption_credit(line: str) -> bool:
     return (
-        len(line.split()) <= 30
+        spaced_words(line) <= 30
         and bool(CAPTION_CREDIT.search(line))
         and not line.rstrip().endswith(("?", "!"))
     )
@@ -78,7 +79,7 @@ META_LINE = re.compile(rf"^(?:{alternation('tag_labels', 'category_labels')})\s*
 
 
 def meta_line(line: str) -> bool:
-    return len(line.split()) <= 25 and bool(META_LINE.match(line))
+    return spaced_words(line) <= 25 and bool(META_LINE.match(line))
 
 
 READING_TIME_LABEL = alternation("reading_time_labels")
@@ -91,14 +92,14 @@ READ_TIME = re.compile(
 
 
 def read_time(line: str) -> bool:
-    return len(line.split()) <= 6 and bool(READ_TIME.match(line))
+    return spaced_words(line) <= 6 and bool(READ_TIME.match(line))
 
 
 FEEDBACK = re.compile(rf"^(?:{alternation('feedback_prompts')})", IGNORE_CASE)
 
 
 def feedback(line: str) -> bool:
-    return len(line.split()) <= 20 and bool(FEEDBACK.match(line))
+    return spaced_words(line) <= 20 and bool(FEEDBACK.match(line))
 
 
 # "Get our free daily newsletter", "Get the Courier app".
@@ -107,7 +108,7 @@ PROMPT_INTL = re.compile(rf"^(?:{alternation('appeal_openings')}|{OFFER})", IGNO
 
 
 def prompt_intl(line: str) -> bool:
-    return len(line.split()) <= 35 and bool(PROMPT_INTL.match(line))
+    return spaced_words(line) <= 35 and bool(PROMPT_INTL.match(line))
 
 
 # The labels after which teasers follow and the headings after which only furniture follows
@@ -157,7 +158,7 @@ PAYWALL = re.compile(
 
 
 def paywall2_line(line: str) -> bool:
-    return len(line.split()) <= 45 and bool(PAYWALL.search(line))
+    return spaced_words(line) <= 45 and bool(PAYWALL.search(line))
 
 
 NEWSLETTER = alternation("newsletter_words")
@@ -170,7 +171,7 @@ ADDRESS = re.compile(
 
 
 def newsletter_any(line: str) -> bool:
-    n = len(line.split())
+    n = spaced_words(line)
     return (
         n <= 45
         and bool(NEWSLETTER_ANY.search(line))
@@ -198,7 +199,7 @@ PLATFORM_LINK = re.compile(
 def follow_line(line: str) -> bool:
     if FOLLOW_LABEL.match(line) or PLATFORM_LINK.match(line):
         return True
-    return len(line.split()) <= 40 and bool(FOLLOW.search(line))
+    return spaced_words(line) <= 40 and bool(FOLLOW.search(line))
 
 
 SHORT_NEWSLETTER = re.compile(rf"{NEWSLETTER}|{alternation('sign_up_here')}", IGNORE_CASE)
@@ -206,7 +207,7 @@ SHORT_NEWSLETTER = re.compile(rf"{NEWSLETTER}|{alternation('sign_up_here')}", IG
 
 def short_newsletter(line: str) -> bool:
     return (
-        len(line.split()) <= 15
+        spaced_words(line) <= 15
         and bool(SHORT_NEWSLETTER.search(line))
         and not line.rstrip().endswith(".")
     )
@@ -216,7 +217,7 @@ CLICK_HERE = re.compile(alternation("click_here"), IGNORE_CASE)
 
 
 def click_here(line: str) -> bool:
-    return len(line.split()) <= 25 and bool(CLICK_HERE.search(line))
+    return spaced_words(line) <= 25 and bool(CLICK_HERE.search(line))
 
 
 # "Externe Inhalte laden", "Inhalt von YouTube laden": a notice, with one of the actions.
@@ -229,7 +230,9 @@ CONSENT_ACT = re.compile(alternation("consent_actions"), IGNORE_CASE)
 
 
 def consent_line(line: str) -> bool:
-    return len(line.split()) <= 25 and bool(CONSENT.search(line)) and bool(CONSENT_ACT.search(line))
+    return (
+        spaced_words(line) <= 25 and bool(CONSENT.search(line)) and bool(CONSENT_ACT.search(line))
+    )
 
 
 COMMENT = alternation("comment_stems")
@@ -244,14 +247,14 @@ COMMENT_PROMPT = re.compile(
 
 
 def comment_prompt(line: str) -> bool:
-    return len(line.split()) <= 30 and bool(COMMENT_PROMPT.search(line))
+    return spaced_words(line) <= 30 and bool(COMMENT_PROMPT.search(line))
 
 
 PREV_NEXT = re.compile(rf"^(?:{alternation('previous_next')})\b", IGNORE_CASE)
 
 
 def prev_next(line: str) -> bool:
-    return len(line.split()) <= 10 and bool(PREV_NEXT.search(line))
+    return spaced_words(line) <= 10 and bool(PREV_NEXT.search(line))
 
 
 NO_WARRANTY = re.compile(rf"^\W*(?:{alternation('disclaimers')})\W*$", IGNORE_CASE)
@@ -264,7 +267,7 @@ def no_warranty(line: str) -> bool:
 def teaser_label(line: str) -> bool:
     """A label that introduces teasers ("Auch interessant", "Related stories") is furniture
     itself, whether or not the teasers after it were recognised."""
-    return len(line.split()) <= 10 and bool(TEASER_BLOCK_LABELS.match(line))
+    return spaced_words(line) <= 10 and bool(TEASER_BLOCK_LABELS.match(line))
 
 
 # A picture gallery's controls, read as text: "Bild anzeigen", "Bild schließen", "2 von 17".
