@@ -22,49 +22,44 @@ BYLINE_WORDS = alternation("byline_words")
 BY_WORD = re.compile(rf"(?:^|\s)(?:{BYLINE_WORDS}):?\s+(?=\S)", re.IGNORECASE)
 # A byline's label before a name: "Written by", "View all posts by", "Autor:".
 BYLINE_LABEL = re.compile(
-    r"^(?:(?:written|posted|reported|reporting|story|text|words)\s+"
-    r"|(?:view\s+)?(?:all\s+)?(?:posts|articles|stories)\s+)?"
+    rf"^(?:(?:{alternation('byline_openings')})\s+)?"
     rf"(?:{alternation('byline_words', 'author_labels')})\b[:\s]*",
     re.IGNORECASE,
 )
 NEXT_FIELD = re.compile(r"\s[-–—|]\s|\s\S+:(?:\s|$)")
 # Words that make the "by" after them a picture's credit.
-CREDIT_BEFORE_BY = re.compile(
-    r"\b(?:photo(?:graph)?s?|foto(?:s|grafie)?|pictures?|images?|illustrations?|graphics?"
-    r"|videos?|bild(?:er)?|photographed|illustrated|filmed)\s*$",
-    re.IGNORECASE,
-)
+CREDIT_BEFORE_BY = re.compile(rf"\b(?:{alternation('picture_by_words')})\s*$", re.IGNORECASE)
 # A separator between names. The spaces around it are taken whole, from the first one: a match
 # tried from inside a run of spaces would read the rest of the run again, once per space.
 NAME_SPLIT = re.compile(
-    r"(?:(?<!\s)\s++)?(?:;|\||&|\band\b|\bund\b|\bet\b|\by\b)\s*", re.IGNORECASE
+    rf"(?:(?<!\s)\s++)?(?:;|\||&|\b(?:{alternation('and_words')})\b)\s*", re.IGNORECASE
 )
 # "and" in other languages, only in lower case and between spaces ("e.V." stays whole).
-LOWER_AND = re.compile(r"(?<!\s)\s++(?:og|och|e|i|и|ve|és)\s+")
-# Words in lower case within a name: "Ursula von der Leyen", "Ana de la Cruz".
-NAME_PARTICLE = re.compile(
-    r"(?:al|bin|da|das|de|del|della|der|di|do|dos|du|el|ibn|la|le|ten|ter|van|von|zu)$"
+LOWER_AND = re.compile(rf"(?<!\s)\s++(?:{alternation('lower_case_and_words')})\s+")
+# Words in lower case within a name: "Ursula von der Leyen", "Ana de la Cruz" (as written).
+NAME_PARTICLE = re.compile(rf"(?:{alternation('name_particles')})$")
+# Every language's "and", in any case, as a list of names or a name may hold it.
+LIST_AND = re.compile(
+    rf"(?:{alternation('and_words', 'lower_case_and_words', 'ambiguous_and_words')})$",
+    re.IGNORECASE,
 )
-LIST_AND = re.compile(r"(?:and|und|et|y|e|og|och|i|и|ve|és|en)$", re.IGNORECASE)
 # An address starts where its word does: tried from every letter of a long word, the
 # search would read the rest of the word again from each one.
 EMAIL_ADDRESS = r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+"
+# A role after a comma: "Business Reporter", "Special to the Courier", "in Washington".
 ROLE_WORDS = re.compile(
-    r"\b(?:reporter|editor|correspondent|writer|staff|journalist|columnist|contributor"
-    r"|photographer|producer|analyst|chief|senior|desk|bureau|intern|redakteur(?:in)?"
-    r"|autor(?:in)?|rédact(?:eur|rice)|special to|for the|at the|in \w+)\b",
+    rf"\b(?:{alternation('role_words')}|(?:{alternation('place_prepositions')}) \w+)\b",
     re.IGNORECASE,
 )
 # A role printed before a name, alone or as the end of a compound: "Interview Julia Lauter",
 # "FOCUS-Online-Experte Robin Tschöpe", "Korrespondentin Anna Roth".
-LEADING_ROLE = re.compile(
-    r"^(?:\S+-)?(?:interview|text|reporter(?:in)?|editor|correspondent|columnist|contributor"
-    r"|photographer|experte|expertin|redakteur(?:in)?|korrespondent(?:in)?|kolumnist(?:in)?"
-    r"|autor(?:in)?|journalist(?:in)?|rédact(?:eur|rice)|chroniqueur|envoyée? spéciale?)$",
+LEADING_ROLE = re.compile(rf"^(?:\S+-)?(?:{alternation('leading_roles')})$", re.IGNORECASE)
+# A form's label ("Name") or a CMS's default account ("admin", "siteadmin").
+PLACEHOLDER_NAME = re.compile(
+    rf"^(?:{alternation('name_labels')}|\w*(?:{alternation('default_accounts')}))$",
     re.IGNORECASE,
 )
-PLACEHOLDER_NAME = re.compile(r"^(?:name|\w*admin|administrator|webmaster)$", re.IGNORECASE)
-STAFF_LABEL = re.compile(r"(?<!\s)\s++staff(?:\s++(?:writer|reporter))?$", re.IGNORECASE)
+STAFF_LABEL = re.compile(rf"(?<!\s)\s++(?:{alternation('staff_labels')})$", re.IGNORECASE)
 # A word in lower case ending in a full stop ends a sentence; "v." or "St." abbreviate.
 SENTENCE_WORD_MIN_CHARS = 4
 # A name that ends abbreviated: a generational suffix or an initial ("Perry Bacon Jr.").
@@ -75,15 +70,17 @@ HANDLE = re.compile(r"(?:^|\s)@\w+")
 # that follows the label goes, to the end of the string (a name is one line). The spaces
 # before a label are taken from the first one, as in NAME_SPLIT.
 LABEL_START = r"(?:^|(?<!\s)\s++)"
+NEXT_FIELD_LABELS = alternation("next_field_labels", "reading_time_labels")
+PICTURE_AND_POST_LABELS = alternation(
+    "photo_credit_labels", "picture_by_words", "tag_labels", "category_labels"
+)
+READ_MINUTES = rf"\d+ (?:{alternation('minutes')}) (?:{alternation('reading_time_words')})"
 TRAILING_LABEL = re.compile(
-    rf"{LABEL_START}(?:published|updated|posted|post date|stand|vor|aktualisiert|veröffentlicht"
-    r"|tiempo de lectura|lesezeit|reading time|\d+ min read|message|follow|folgen|kommentare"
-    r"|comments|über (?:den autor|die autorin)|(?:über )?autorenseite)\b.*"
+    rf"{LABEL_START}(?:{NEXT_FIELD_LABELS}|{READ_MINUTES})\b.*"
     # the picture's credit and the post's tags, next in a byline: "Jane Doe Foto: © GEPA"
-    rf"|{LABEL_START}(?:(?:photo(?:graph)?s?|fotos?|bild(?:er)?|images?|tags?|schlagw(?:orte|örter)"
-    r"|kategorien?|categor(?:y|ies))\s*+:|©).*"
+    rf"|{LABEL_START}(?:(?:{PICTURE_AND_POST_LABELS})\s*+:|©).*"
     # a picture's credit without a colon: "Christian Seiler Illustration", "Olga Symbolbild"
-    rf"|{LABEL_START}(?:illustrations?|symbolbild|symbolfoto|archivbild|archivfoto)\b(?!\s*+:).*",
+    rf"|{LABEL_START}(?:{alternation('picture_labels')})\b(?!\s*+:).*",
     re.IGNORECASE | re.DOTALL,
 )
 # A bracket that is never closed would be read to the end of the text again from each "(":

@@ -8,12 +8,15 @@ compiled into the rules' patterns once, when their modules are imported. A rule 
 language's grammar names it: the English dates ("Jul 15th, 2024") read
 `alternation("months", languages=ENGLISH)`.
 
-The words are literal phrases, matched case-insensitively (`alternation` escapes them); what
-surrounds them (anchors, a number before, a few words after, a limit on a line's words) is the
-rule's, in code. Words that belong to no language (the names of news and picture agencies,
-social platforms, companies' legal forms) are in `languages/_shared.toml`, read by
-`shared_words`; it is no language file (the same-keys rule does not apply to it) and its keys
-are its own, so `alternation` takes keys of either kind. en.toml says what each key is for.
+The words are literal phrases, matched case-insensitively (`alternation` escapes them; the
+few rules that take them only in lower case, as a name's particles, say so); what surrounds
+them (anchors, a number before, a few words after, a limit on a line's words) is the rule's,
+in code. Words that belong to no language (the names of news and picture agencies,
+social platforms, companies' legal forms, a CMS's default accounts; the particles of persons'
+names, which come with the name whatever the page's language) are in `languages/_shared.toml`,
+read by `shared_words`; it is no language file (the same-keys rule does not apply to it) and
+its keys are its own, so `alternation` takes keys of either kind. en.toml says what each key
+is for.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from extraction.authors import BY_WORD, parse_byline
+from extraction.authors import BY_WORD, clean_author_names, parse_byline
 from extraction.body.cleanup import is_tail_heading
 from extraction.body.furniture import furniture_line_rule
 from extraction.printed_dates import find_date_strings
@@ -29,7 +29,7 @@ from tests.conftest import CRAWL_ENV, REPO
 
 # The languages the cleanup rules' words come from; another is another file.
 WORDS_COME_FROM = {"en", "de", "fr", "es", "pt", "it", "nl", "pl", "sv", "nb", "da", "ko", "ja"}
-WORDS_COME_FROM |= {"zh", "zu"}
+WORDS_COME_FROM |= {"zh", "zu", "ru", "tr", "hu"}
 
 
 def test_every_language_file_has_the_same_keys_and_lists_of_words() -> None:
@@ -170,3 +170,63 @@ def test_a_word_added_to_a_file_reaches_its_rule(tmp_path: Path) -> None:
     add_word(folder / "de.toml", "paywall_lines", "nur für mitglieder")
     add_word(folder / "_shared.toml", "picture_agencies", "agence nouvelle")
     assert furniture_rules_reading(folder, lines) == ["paywall", "photo credit"]
+
+
+def test_the_author_rules_read_the_words_of_many_languages() -> None:
+    for raw, names in (
+        ("Kari Nordmann og Ola Hansen", ["Kari Nordmann", "Ola Hansen"]),  # nb.toml, in lower case
+        ("Ana Lima E Silva", ["Ana Lima E Silva"]),  # an initial, not an "and"
+        ("Ann Lee y Bo Chen", ["Ann Lee", "Bo Chen"]),  # es.toml's and_words
+        ("Interview Julia Lauter", ["Julia Lauter"]),  # leading_roles
+        ("Ann Lee, Staff Writer", ["Ann Lee"]),  # role_words
+        ("Jane Doe Foto: GEPA", ["Jane Doe"]),  # photo_credit_labels, with a colon
+        ("Ann Lee Schlagworte: Politik", ["Ann Lee"]),  # tag_labels
+        ("Lars Berg Symbolbild", ["Lars Berg"]),  # picture_labels
+        ("Ann Lee Lesezeit 3 Minuten", ["Ann Lee"]),  # reading_time_labels
+        ("Ann Lee 4 min read", ["Ann Lee"]),  # minutes, reading_time_words
+        ("Ursula von der Leyen", ["Ursula von der Leyen"]),  # _shared.toml's name_particles
+        ("siteadmin", []),  # _shared.toml's default_accounts
+        ("Name", []),  # name_labels
+    ):
+        assert clean_author_names([raw]) == names, raw
+    assert parse_byline("View all posts by Ann Lee")[0] == ["Ann Lee"]  # byline_openings
+    assert parse_byline("Photograph by Ann Lee")[0] == []  # picture_by_words
+
+
+def author_rules_reading(folder: Path, raw_names: list[str]) -> list[list[str]]:
+    """clean_author_names' answer for each raw name with the words of `folder` (in a fresh
+    interpreter, as furniture_rules_reading)."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "import extraction.words\n"
+        "extraction.words.LANGUAGES_FOLDER = Path(sys.argv[1])\n"
+        "from extraction.authors import clean_author_names\n"
+        "print(json.dumps([clean_author_names([raw]) for raw in sys.argv[2:]]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(folder), *raw_names],
+        cwd=REPO,
+        env=CRAWL_ENV,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    answers: list[list[str]] = json.loads(result.stdout)
+    return answers
+
+
+def test_a_word_added_to_a_file_reaches_the_author_rules(tmp_path: Path) -> None:
+    folder = copied_languages(tmp_path)
+    raw_names = ["Moderatorin Anna Roth", "Hausmeister", "Kari Nordmann ja Ola Hansen"]
+    # "ja", no word of a name, is prose until a file says it is Finnish for "and"
+    before = [["Moderatorin Anna Roth"], ["Hausmeister"], []]
+    assert author_rules_reading(folder, raw_names) == before
+    add_word(folder / "de.toml", "leading_roles", "moderatorin")
+    add_word(folder / "_shared.toml", "default_accounts", "hausmeister")
+    (folder / "fi.toml").write_text(
+        (folder / "ru.toml").read_text(encoding="utf-8").replace('["и"]', '["ja"]'),
+        encoding="utf-8",
+    )
+    after = [["Anna Roth"], [], ["Kari Nordmann", "Ola Hansen"]]
+    assert author_rules_reading(folder, raw_names) == after
