@@ -9,26 +9,28 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import trafilatura.utils
-from lxml import html as lxml_html
 
 from crawler.items import Article, DateCandidate
 from crawler.workers import PagePool
-from extraction import page as parsing
 from extraction import run as extraction_run
-from extraction.authors import choose_authors
-from extraction.body.standfirst import _innermost_holding
-from extraction.metadata import PageMetadata
-from extraction.page import PAGE_PARSER, ExtractionError, parse_page
+from extraction.page import ExtractionError
 from extraction.run import extract_article
 from pipelines.dates import DatesStage
 from pipelines.extract import ExtractStage
 from tests.localsite import SITE_ROOT
 
 BASE = "http://127.0.0.1:8765"
+
+
 EXPECTED = json.loads((SITE_ROOT / "expected.json").read_text())
+
+
 ARTICLES = {path: expected for path, expected in EXPECTED.items() if "title" in expected}
+
+
 SEED_SHAPE = "news/2024/06/18/us-condemns-russia-north-korea-ties.html"
+
+
 TODAY_IN_HEADER = "Fri. Nov 27th, 2026"
 
 
@@ -266,29 +268,6 @@ def test_a_publisher_declared_as_author_yields_to_the_person_trafilatura_finds()
     assert extract_article(unsigned, f"{BASE}/a.html").authors == ["Riverside Courier"]
 
 
-@pytest.mark.parametrize(
-    ("guessed", "authors"),
-    [
-        ("Mika Sato", ["Mika Sato"]),
-        ("Courier News", ["courier.news"]),
-        (None, ["courier.news"]),
-    ],
-)
-def test_trafilaturas_guess_must_be_a_person_other_than_the_publisher(
-    guessed: str | None, authors: list[str]
-) -> None:
-    # trafilatura writes a domain declared as the author as words ("Ndr De" for ndr.de).
-    page = PageMetadata(authors=["courier.news"])
-    found = choose_authors(
-        page,
-        zone_text="",
-        text_byline_authors=[],
-        trafilatura_author=lambda: guessed,
-        not_authors=["Riverside Courier", "courier"],  # the site's names, its domain's too
-    )
-    assert found == authors
-
-
 STANDFIRST = "The river ferry is back after two years, and the town hopes commuters return with it."
 
 
@@ -316,19 +295,6 @@ def test_the_standfirst_under_the_headline_opens_the_text() -> None:
 def test_the_description_printed_after_the_story_is_not_a_standfirst() -> None:
     text = extract_article(standfirst_page("after"), f"{BASE}/a.html").text
     assert text.startswith("Paragraph 1:")
-
-
-def test_the_innermost_element_holding_a_phrase_is_found_however_its_words_are_spread() -> None:
-    page = lxml_html.fromstring(
-        "<html><body><nav><a>The ferry timetable</a></nav>"
-        "<header><h1>Ferry</h1><p id=lead><b>The ferry</b> is back\u00a0after two"
-        " years</p></header><div><p id=later>The ferry is back after two years</p>"
-        "<script>var s = 'The ferry is back after two years';</script></div></body></html>"
-    )
-    found = _innermost_holding(page, "The ferry is back after two years")
-    # Not the <header> that holds the lead paragraph, nor the script or the <nav> word.
-    assert [element.get("id") for element in found] == ["lead", "later"]
-    assert _innermost_holding(page, "a phrase the page never prints") == []
 
 
 def test_a_kicker_inside_the_headline_survives_furniture_pruning() -> None:
@@ -414,21 +380,6 @@ def test_script_data_markup_with_long_attributes_is_one_fragment() -> None:
     assert extraction.text.splitlines() == long_lines
 
 
-def test_pages_parse_with_morgues_parser_and_extract_as_with_trafilaturas(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    trafilatura_parser = trafilatura.utils.HTML_PARSER
-    for path in ARTICLES:
-        html = page(path)
-        assert parse_page(html).getroottree().parser is PAGE_PARSER
-        assert trafilatura.utils.HTML_PARSER is trafilatura_parser  # put back after the parse
-        ours = extract_article(html, f"{BASE}/{path}")
-        with monkeypatch.context() as patch:
-            patch.setattr(parsing, "PAGE_PARSER", trafilatura_parser)
-            theirs = extract_article(html, f"{BASE}/{path}")
-        assert ours == theirs, path
-
-
 def story_with_author_box(author_box: str) -> str:
     """A story that declares no author or date, with an author box after its paragraphs."""
     paragraph = "<p>" + " ".join(["The county board voted to reopen the old ferry."] * 4) + "</p>"
@@ -478,7 +429,11 @@ DECLARED = (
     ' the river", "author": {"@type": "Person", "name": "Ann Lee"}, "datePublished":'
     ' "2024-03-05T09:00:00Z"}</script>'
 )
+
+
 ARRAYS_TOO_DEEP = "[" * 100_000
+
+
 OBJECTS_TOO_DEEP = '{"a":' * 100_000
 
 
