@@ -55,6 +55,14 @@ ROLE_WORDS = re.compile(
 # "FOCUS-Online-Experte Robin Tschöpe", "Korrespondentin Anna Roth".
 LEADING_ROLE = re.compile(rf"^(?:\S+-)?(?:{alternation('leading_roles')})$", re.IGNORECASE)
 # A form's label ("Name") or a CMS's default account ("admin", "siteadmin").
+# A declared author that is a piece of a date: numbers alone ("2019 10:43"), or a month and a
+# number in either order ("NOVEMBER 20", "20. Juni").
+DATE_FRAGMENT = re.compile(
+    r"^[\d\s.,:/-]+$"
+    rf"|^(?:{alternation('months', 'month_abbreviations')})\.?\s*\d{{1,4}}\.?$"
+    rf"|^\d{{1,2}}\.?\s*(?:{alternation('months', 'month_abbreviations')})\.?$",
+    re.IGNORECASE,
+)
 PLACEHOLDER_NAME = re.compile(
     rf"^(?:{alternation('name_labels')}|\w*(?:{alternation('default_accounts')}))$",
     re.IGNORECASE,
@@ -318,8 +326,11 @@ def name_ending_capitalised(name: str) -> str:
 
 
 def looks_declared(name: str) -> bool:
-    """A short label declared as an author: not a URL, an e-mail address or a number."""
+    """A short label declared as an author: not a URL, an e-mail address, a number or a piece
+    of a date ("NOVEMBER 20", "2019 10:43": a date field split where an author list is)."""
     if not 2 <= len(name) <= 60 or len(name.split()) > 6:
+        return False
+    if DATE_FRAGMENT.match(name):
         return False
     return bool(re.search(r"\w", name)) and not re.search(r"https?:|www\.|@|[<>{}=#]|^\d+$", name)
 

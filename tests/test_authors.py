@@ -325,3 +325,13 @@ def test_trafilaturas_guess_must_be_a_person_other_than_the_publisher(
         not_authors=["Riverside Courier", "courier"],  # the site's names, its domain's too
     )
     assert found == authors
+
+
+@pytest.mark.parametrize("piece", ["NOVEMBER 20", "2019 10:43", "20. Juni", "Mai 2024"])
+def test_a_piece_of_a_date_declared_as_an_author_is_no_name(piece: str) -> None:
+    assert clean_author_names(["JERUSALEM POST", piece], declared=True) == ["JERUSALEM POST"]
+
+
+@pytest.mark.parametrize("name", ["May Lee", "April Ryan", "BR24 Redaktion", "June"])
+def test_a_name_that_starts_with_a_month_is_still_a_name(name: str) -> None:
+    assert clean_author_names([name], declared=True) == [name]
