@@ -223,6 +223,27 @@ class WarcFiles:
         """Append the exchange's records; where the response record is (WarcNotWritable if it
         could not be written: then nothing of it is in the file)."""
         records = exchange_records(exchange, fetched_at)
+        return self.write_records(
+            records,
+            url=exchange.url,
+            kind=kind,
+            site=site,
+            status=exchange.status,
+            fetched_at=fetched_at,
+        )
+
+    def write_records(
+        self,
+        records: RecordPair,
+        *,
+        url: str,
+        kind: CaptureKind,
+        site: str | None,
+        status: int,
+        fetched_at: str,
+    ) -> Capture:
+        """Append records built elsewhere (by a worker of a distributed crawl, which keeps no
+        WARC files of its own); where the response record is."""
         with self._lock:
             if self.fd is None or self.size >= self.max_bytes:
                 self._next_file()
@@ -230,10 +251,10 @@ class WarcFiles:
             offset = self._append(records.response + records.request)
             return Capture(
                 record_id=records.record_id,
-                url=exchange.url,
+                url=url,
                 site=site,
                 kind=kind,
-                status=exchange.status,
+                status=status,
                 fetched_at=fetched_at,
                 warc_file=self.stored_name,
                 offset=offset,

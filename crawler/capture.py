@@ -6,6 +6,10 @@ built, compressed and appended in a thread (zlib and SHA-1 let go of the GIL), a
 does the response go on, carrying its Capture in `request.meta["capture"]`; the store stage
 writes the captures row when the `response_captured` signal says so, and flushes the WARC file
 to disk before it commits that row.
+
+In a distributed crawl, a request leased from the frontier is not written here: its records
+are built the same way and travel with its result (`request.meta["shipped_captures"]`), and
+the coordinator appends them to the archive's own WARC files (crawler/cluster.py).
 """
 
 from __future__ import annotations
@@ -26,12 +30,15 @@ from scrapy.settings import BaseSettings
 
 from captures.writing import (
     WARC_VERSION,
+    Capture,
     CaptureKind,
     Exchange,
     WarcFiles,
     WarcNotWritable,
+    exchange_records,
     utc_timestamp,
 )
+from distributed.results import ShippedCapture
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +154,14 @@ class WarcCapture:
         fetched_at = utc_timestamp()
         stats = self.crawler.stats
         assert stats is not None
+        if "lease_id" in request.meta:
+            capture = await asyncio.to_thread(
+                shipped_capture, exchange_of(request, response), kind, request, fetched_at
+            )
+            stats.inc_value(f"warc/{kind}_shipped")
+            stats.inc_value("warc/bytes_shipped", capture.length)
+            request.meta["capture"] = capture
+            return response
         try:
             capture = await asyncio.to_thread(
                 self.files.write,
@@ -171,3 +186,36 @@ class WarcCapture:
         request.meta["capture"] = capture
         self.crawler.signals.send_catch_log(signal=response_captured, capture=capture)
         return response
+
+
+def shipped_capture(
+    exchange: Exchange, kind: CaptureKind, request: Request, fetched_at: str
+) -> Capture:
+    """The exchange's records, for the coordinator to write (a leased request's): kept in
+    `request.meta["shipped_captures"]`, which redirects share; the Capture says where nothing
+    is yet (no file, offset 0), but holds the record's id and time, as the spider needs."""
+    records = exchange_records(exchange, fetched_at)
+    shipped = ShippedCapture(
+        record_id=records.record_id,
+        url=exchange.url,
+        site=request.meta.get("site"),
+        kind=str(kind),
+        status=exchange.status,
+        fetched_at=fetched_at,
+        payload_digest=records.payload_digest,
+        response=records.response,
+        request=records.request,
+    )
+    request.meta.setdefault("shipped_captures", []).append(shipped)
+    return Capture(
+        record_id=records.record_id,
+        url=exchange.url,
+        site=shipped.site,
+        kind=kind,
+        status=exchange.status,
+        fetched_at=fetched_at,
+        warc_file="",
+        offset=0,
+        length=len(records.response),
+        payload_digest=records.payload_digest,
+    )

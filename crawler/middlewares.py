@@ -29,13 +29,16 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 class FetchRefused(IgnoreRequest):
     """A request outside its site's boundary (crawler/boundary.py), refused before download."""
 
-    def __init__(self, refusal: Refusal) -> None:
+    def __init__(self, refusal: Refusal, failure: PageFailure | None = None) -> None:
         super().__init__(str(refusal))
         self.refusal = refusal
+        # The failures row it makes (sent with request_refused too).
+        self.failure = failure
 
 
-# Sent with `failure` (a PageFailure) for every refused request; the store stage records it,
-# since requests Scrapy makes itself (robots.txt) have no errback to report through.
+# Sent with `failure` (a PageFailure) and `request` for every refused request; the store stage
+# records it, since requests Scrapy makes itself (robots.txt) have no errback to report through.
+# (In a distributed crawl, a leased request's failure goes with its result instead.)
 request_refused = object()
 
 
@@ -74,8 +77,8 @@ def refuse(crawler: Crawler, request: Request, refusal: Refusal, site: Site | No
         article="lead_url" in request.meta,
     )
     logger.warning("Not fetched: %s", reason)
-    crawler.signals.send_catch_log(signal=request_refused, failure=failure)
-    raise FetchRefused(refusal)
+    crawler.signals.send_catch_log(signal=request_refused, failure=failure, request=request)
+    raise FetchRefused(refusal, failure)
 
 
 class FetchGuard:

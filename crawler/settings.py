@@ -53,6 +53,19 @@ ARCHIVE_WARC_DIR = ""
 ARCHIVE_WARC_MAX_MB = 1000
 ARCHIVE_WARC_DISCOVERY = False
 
+# A crawl spread over several machines (README, "A distributed crawl"): the Redis or Valkey
+# server the coordinator (the crawl that holds the archive) and its workers (`-a role=worker`)
+# share, e.g. redis://:password@10.0.0.5:6379/0; empty: one machine, no server. Every key the
+# run uses begins with the prefix. A worker exits when the coordinator says the run is over, or
+# after so many seconds with nothing to do. A request is leased to a process for so many
+# seconds, renewed while it works; a lease that runs out (its holder died) goes back to the
+# queue, and a request leased so many times without a result becomes a failures row.
+ARCHIVE_REDIS_URL = ""
+ARCHIVE_REDIS_PREFIX = "morgue:"
+ARCHIVE_WORKER_IDLE_SECONDS = 600
+ARCHIVE_LEASE_SECONDS = 60
+ARCHIVE_LEASE_ATTEMPTS = 3
+
 DOWNLOADER_MIDDLEWARES = {
     # Every request is checked against its site's boundary before anything else runs (not
     # even robots.txt is fetched for a refused one): see crawler/boundary.py.
@@ -66,6 +79,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FalseCharsetClaims": 100,
     # Next to the downloader: the first to see a response, as received.
     "crawler.capture.WarcCapture": 950,
+    # A distributed crawl's per-domain budget, shared by every process (only with
+    # ARCHIVE_REDIS_URL): after every check that may refuse a request, so that only
+    # requests about to be downloaded hold a slot.
+    "crawler.cluster.SharedBudget": 940,
 }
 # Only web pages: a feed, sitemap or redirect naming file:, data:, s3: or ftp: is never fetched.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
@@ -76,6 +93,9 @@ TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractStage": 100,
     "pipelines.dates.DatesStage": 200,
+    # Only in a distributed crawl (ARCHIVE_REDIS_URL): what a leased request gave goes to the
+    # coordinator's store through the results queue. A worker has no store stage.
+    "pipelines.ship.ShipStage": 250,
     "pipelines.store.StoreStage": 300,
 }
 

@@ -7,6 +7,10 @@ batch's seen_urls marks go with it, the next run fetches those pages again.
 Every page that was requested or fetched but not archived leaves a `failures` row, whichever
 stage gave up on it, including pages dropped by an earlier stage (via Scrapy's signals). Each
 run is a `crawls` row with per-site counts in `crawl_sites`.
+
+In a distributed crawl the coordinator's store also writes what the workers (and its own
+fetching) sent back through the results queue (`store_shipment`: the WARC records first, then
+the item), and tells the cluster after each commit, which then acknowledges those results.
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ from archive.writes import (
     start_crawl,
     utc_now,
 )
-from captures.writing import Capture, WarcFiles
+from captures.writing import Capture, CaptureKind, RecordPair, WarcFiles, WarcNotWritable
 from crawler.capture import response_captured, warc_files_for
+from crawler.cluster import Cluster, cluster_for
 from crawler.items import Article, PageFailure, PageNotModified
 from crawler.middlewares import request_refused
+from distributed.results import ShippedCapture, Taken
 from extraction.text import count_words
 
 logger = logging.getLogger(__name__)
@@ -126,8 +132,11 @@ class StoreStage:
         commit_seconds: float = 2.0,
         stop_crawl: Callable[[str], None] | None = None,
         warc: WarcFiles | None = None,
+        cluster: Cluster | None = None,
     ) -> None:
         self.path = path
+        # A distributed crawl's coordinator: told of each commit (see store_shipment).
+        self.cluster = cluster
         # The WARC files the captures rows point into: flushed to disk before each commit.
         self.warc = warc
         self.stop_crawl = stop_crawl
@@ -158,10 +167,16 @@ class StoreStage:
             commit_seconds=settings.getfloat("ARCHIVE_COMMIT_SECONDS"),
             stop_crawl=lambda reason: stop(crawler, reason),
             warc=warc_files_for(crawler),
+            cluster=cluster_for(crawler),
         )
         crawler.signals.connect(stage.response_captured, signal=response_captured)
-        crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(stage.item_error, signal=signals.item_error)
+        if stage.cluster is None:
+            crawler.signals.connect(stage.item_dropped, signal=signals.item_dropped)
+            crawler.signals.connect(stage.item_error, signal=signals.item_error)
+        else:
+            # Every article comes from a leased request: the cluster sends its failure back
+            # through the results queue, and this stage stores it from there.
+            stage.cluster.store = stage
         crawler.signals.connect(stage.request_refused, signal=request_refused)
         crawler.signals.connect(stage.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(stage.spider_closed, signal=signals.spider_closed)
@@ -231,8 +246,10 @@ class StoreStage:
             reason = f"internal error: {type(error).__name__}: {error}"
             self._record_from_signal(PageFailure(item.url, item.site, "pipeline", reason))
 
-    def request_refused(self, failure: PageFailure) -> None:
+    def request_refused(self, failure: PageFailure, request: Any = None) -> None:
         """A request outside its site's boundary (crawler/middlewares.py FetchGuard)."""
+        if request is not None and "lease_id" in request.meta:
+            return  # a distributed crawl's: it comes back with its result (crawler/cluster.py)
         self._record_from_signal(failure)
 
     def response_captured(self, capture: Capture) -> None:
@@ -250,15 +267,61 @@ class StoreStage:
         """Commit the open batch, if any."""
         if self.db is not None and self.db.conn.in_transaction:
             try:
+                started, started_cpu = time.perf_counter(), time.thread_time()
                 if self.warc is not None:
                     # The records the batch's captures rows point at are on disk first.
                     self.warc.sync()
                 self.db.conn.commit()
+                if self.cluster is not None:
+                    self.cluster.store_seconds(
+                        time.perf_counter() - started, time.thread_time() - started_cpu
+                    )
             except (sqlite3.DatabaseError, OSError) as error:
                 self.db.conn.rollback()
                 self._count("archive/not_stored", by=self.pending)
                 self._cannot_write(error)
+            else:
+                if self.cluster is not None:
+                    self.cluster.committed()
         self.pending = 0
+
+    def store_shipment(self, taken: Taken) -> None:
+        """A result from the results queue: its WARC records appended to the archive's own
+        files and their captures rows written, then the item stored as if fetched here."""
+        item = taken.result
+        site = getattr(item, "site", None)
+        for shipped in taken.captures:
+            self._store_capture(shipped)
+        if taken.fetched and site:
+            self._count(f"sites/{site}/fetched")
+        with suppress(ArchiveFull):
+            self.process_item(item)
+
+    def _store_capture(self, shipped: ShippedCapture) -> None:
+        if self.warc is None:
+            return  # ARCHIVE_WARC is off on the coordinator: pages are not kept
+        records = RecordPair(
+            response=shipped.response,
+            request=shipped.request,
+            record_id=shipped.record_id,
+            payload_digest=shipped.payload_digest,
+        )
+        try:
+            capture = self.warc.write_records(
+                records,
+                url=shipped.url,
+                kind=CaptureKind(shipped.kind),
+                site=shipped.site,
+                status=shipped.status,
+                fetched_at=shipped.fetched_at,
+            )
+        except WarcNotWritable as error:
+            self._count("warc/not_written")
+            logger.error("A page sent by a worker is archived but not kept as fetched: %s", error)
+            return
+        self._count(f"warc/{capture.kind}")
+        self._count("warc/bytes", by=capture.length)
+        self.response_captured(capture)
 
     def _archive_article(self, item: Article) -> None:
         row = article_row(item)

@@ -5,6 +5,10 @@ archive that cannot be written (a read-only file or folder, a full disk) or that
 is writing to stops the run at once with one line saying what to fix, and exit status 2. The
 archive's writer lock is held until the crawl ends. After the crawl: a short summary on
 stderr, and an exit status a scheduler can trust (crawler/outcome.py, README "Exit status").
+
+With ARCHIVE_REDIS_URL (a distributed crawl), the shared server must answer before anything
+starts too; a worker (`-a role=worker`) neither opens nor locks an archive, and has no store
+stage: what it fetches goes to the coordinator (crawler/cluster.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import logging
 import sqlite3
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -26,9 +31,17 @@ from scrapy.exceptions import (
 from archive.lock import lock_archive
 from archive.reads import failure_reasons
 from archive.schema import ArchiveUnavailable, open_archive
+from crawler.cluster import (
+    ROLE_SETTING,
+    ClusterSettingError,
+    Role,
+    check_cluster_settings,
+    role_of,
+)
 from crawler.outcome import ExitStatus, crawl_outcome, format_summary, group_reasons
 from crawler.sites import SitesConfigError, load_sites, select_sites
 from crawler.workers import WorkerSettingError, worker_count
+from distributed.connection import RedisUnavailable, open_redis, redacted
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +71,15 @@ class Command(ScrapyCrawlCommand):
         assert self.settings is not None
         assert self.crawler_process is not None
         path = self.settings["ARCHIVE_DB"]
+        redis_url = self.settings.get("ARCHIVE_REDIS_URL")
+        lock: AbstractContextManager[Any] = nullcontext()
         try:
+            role = role_of(opts.spargs.get("role"))
+            if role is Role.WORKER and not redis_url:
+                raise ClusterSettingError(
+                    "-a role=worker needs the server the coordinator uses: add -s "
+                    "ARCHIVE_REDIS_URL=redis://host:port/db (README, 'A distributed crawl')"
+                )
             sites = select_sites(
                 load_sites(self.settings["ARCHIVE_SITES"]), opts.spargs.get("site")
             )
@@ -68,9 +89,27 @@ class Command(ScrapyCrawlCommand):
                     "'Adding a site'), or point to another file with -s ARCHIVE_SITES=path"
                 )
             check_settings(self.settings)
-            lock = lock_archive(path)
-            open_archive(path).close()
-        except (SitesConfigError, SettingError, ArchiveUnavailable, WorkerSettingError) as error:
+            if redis_url:
+                check_cluster_settings(self.settings)
+                open_redis(redis_url).close()
+                self.settings.set(ROLE_SETTING, str(role), priority="cmdline")
+            if role is Role.WORKER:
+                # No archive here: no store stage, nothing opened or locked.
+                pipelines = dict(self.settings.getdict("ITEM_PIPELINES"))
+                pipelines["pipelines.store.StoreStage"] = None
+                self.settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+            else:
+                lock = lock_archive(path)
+                open_archive(path).close()
+        except (
+            SitesConfigError,
+            SettingError,
+            ArchiveUnavailable,
+            WorkerSettingError,
+            ClusterSettingError,
+            RedisUnavailable,
+            ValueError,
+        ) as error:
             print(f"Error: {error}", file=sys.stderr)
             self.exitcode = ExitStatus.CONFIG
             return
@@ -83,9 +122,35 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = ExitStatus.FAILED
             return
         stats = crawler.stats.get_stats()
+        if role is Role.WORKER:
+            print(worker_summary(stats, redacted(redis_url)), file=sys.stderr)
+            self.exitcode = worker_status(str(stats.get("finish_reason", "unknown")))
+            return
         outcome = crawl_outcome(stats, sites, group_reasons(run_failures(path, stats)))
         print(format_summary(outcome, path), file=sys.stderr)
         self.exitcode = outcome.status
+
+
+def worker_summary(stats: dict[str, Any], server: str) -> str:
+    """What a worker did, in one line: its results went to the coordinator through `server`."""
+    shipped = sum(
+        int(value) for name, value in stats.items() if name.startswith("cluster/shipped/")
+    )
+    return (
+        f"Morgue worker: {stats.get('finish_reason', 'unknown')} after "
+        f"{float(stats.get('elapsed_time_seconds', 0.0)):.0f} s: leased "
+        f"{int(stats.get('cluster/leased', 0))} pages, sent {shipped} results to the "
+        f"coordinator through {server}"
+    )
+
+
+def worker_status(reason: str) -> ExitStatus:
+    """A worker's exit status: 0 when the run is over or it had nothing left to do."""
+    if reason == "finished":
+        return ExitStatus.OK
+    if reason == "shutdown":
+        return ExitStatus.INTERRUPTED
+    return ExitStatus.FAILED
 
 
 class SettingError(ValueError):

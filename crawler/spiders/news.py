@@ -6,6 +6,11 @@ it is requested, so Scrapy's duplicate filter fetches an article once however it
 Whatever fails on the way becomes a PageFailure item, so the archive says what and why.
 Articles found wait in the spider and go to Scrapy's scheduler a few at a time, so that a
 backfill of a large sitemap holds a short tuple per article rather than a queued Request.
+
+In a distributed crawl (ARCHIVE_REDIS_URL, crawler/cluster.py) the coordinator's spider
+discovers as above but pushes its article requests, with what feeds and sitemaps said of each,
+into the shared frontier; a worker's spider (`-a role=worker`) discovers nothing and only
+fetches the requests its process leases from there.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from archive.writes import utc_now
 from captures.writing import Capture, CaptureKind
 from crawler import settings as defaults
 from crawler.boundary import as_requested, url_refusal
+from crawler.cluster import Cluster, Role, cluster_for, role_of
 from crawler.discovery import (
     SITEMAP_MAX_ENTRIES,
     DiscoveryError,
@@ -52,7 +58,7 @@ from crawler.discovery import (
     read_sitemap_file,
 )
 from crawler.incremental import conditional_headers, fetch_reason
-from crawler.items import Article, PageFailure, PageNotModified
+from crawler.items import Article, DateCandidate, PageFailure, PageNotModified
 from crawler.middlewares import FetchRefused
 from crawler.sites import Site, load_sites, select_sites
 from crawler.urls import canonicalise_url
@@ -91,9 +97,14 @@ class DiscoveryLimits:
 class NewsSpider(Spider):
     name = "news"
 
-    def __init__(self, *args: Any, site: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, site: str | None = None, role: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.site_names = site
+        self.role = role_of(role)
+        # A distributed crawl's link to the shared server (None on one machine).
+        self.cluster: Cluster | None = None
         self.sites: list[Site] = []
         # What feeds and sitemaps said about each article not yet fetched, merged over all
         # the routes that found it, so the hints do not depend on which route came first.
@@ -136,12 +147,23 @@ class NewsSpider(Spider):
         spider.max_download_size = settings.getint("DOWNLOAD_MAXSIZE")
         spider.pool = pool_for(crawler)
         spider.recheck = timedelta(days=settings.getfloat("ARCHIVE_RECHECK_DAYS"))
-        spider.seen = read_seen_urls(settings["ARCHIVE_DB"], [site.name for site in spider.sites])
+        spider.cluster = cluster_for(crawler)
+        if spider.role is Role.WORKER:
+            if spider.cluster is None:
+                raise ValueError(
+                    "-a role=worker needs the shared server: add -s ARCHIVE_REDIS_URL=redis://"
+                    "host:port/db, the one the coordinator uses"
+                )
+        else:
+            names = [site.name for site in spider.sites]
+            spider.seen = read_seen_urls(settings["ARCHIVE_DB"], names)
         spider.articles_ahead = ARTICLES_AHEAD_PER_DOWNLOAD * settings.getint("CONCURRENT_REQUESTS")
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.role is Role.WORKER:
+            return  # a worker fetches what it leases from the frontier (crawler/cluster.py)
         if not self.sites:
             self.logger.warning("No sites to crawl: the sites file lists none")
         for site in self.sites:
@@ -370,9 +392,20 @@ class NewsSpider(Spider):
 
     def hand_over(self) -> Iterator[Request]:
         """Requests for waiting articles, while fewer than `articles_ahead` are with Scrapy,
-        one site after another; a site whose feeds and sitemaps are still being read waits."""
+        one site after another; a site whose feeds and sitemaps are still being read waits.
+        In a distributed crawl they go into the shared frontier instead, while it has room."""
+        if self.cluster is not None:
+            if self.turns:
+                self.cluster.push(self.ready_articles(self.cluster.frontier_room()))
+            return
+        for request in self.ready_articles(self.articles_ahead - self.handed_over):
+            self.handed_over += 1
+            yield request
+
+    def ready_articles(self, room: int) -> Iterator[Request]:
+        """Up to `room` requests for waiting articles, a site at a time in turn."""
         passed = 0  # sites passed over in a row: when all of them were, nothing is ready
-        while self.turns and passed < len(self.turns) and self.handed_over < self.articles_ahead:
+        while self.turns and passed < len(self.turns) and room > 0:
             site_name = self.turns[0]
             self.turns.rotate(-1)
             if self.unread_entries[site_name] > 0:
@@ -384,7 +417,7 @@ class NewsSpider(Spider):
             if not queue:
                 del self.waiting[site_name]
                 self.turns.remove(site_name)
-            self.handed_over += 1
+            room -= 1
             yield self.article_request(url, site_name, headers)
 
     def entry_done(self, request: Request | None) -> Iterator[Request]:
@@ -401,6 +434,15 @@ class NewsSpider(Spider):
         }
         if headers:
             meta["handle_httpstatus_list"] = [304]
+        if self.cluster is not None:
+            # Fetched elsewhere, maybe: what feeds and sitemaps said of it goes with it.
+            lead = self.leads.pop(url, None)
+            if lead is not None:
+                meta["hints"] = {
+                    "title": lead.title,
+                    "dates": [{"raw": date.raw, "source": date.source} for date in lead.dates],
+                    "authors": list(lead.authors),
+                }
         return Request(
             url,
             self.parse_article,
@@ -412,7 +454,13 @@ class NewsSpider(Spider):
 
     def spider_idle(self) -> None:
         """Nothing left with Scrapy: hand over more waiting articles, if any. (A request Scrapy
-        dropped, as a duplicate say, never came back to be counted.)"""
+        dropped, as a duplicate say, never came back to be counted.) In a distributed crawl,
+        the run decides when it is over (crawler/cluster.py)."""
+        if self.cluster is not None:
+            self.unread_entries.clear()
+            for _ in self.hand_over():
+                pass
+            raise DontCloseSpider
         if not self.waiting:
             return
         self.handed_over = 0
@@ -438,6 +486,14 @@ class NewsSpider(Spider):
         """The hints for a requested article, which is no longer pending."""
         url = request.meta.get("lead_url", "")
         self.pending.discard(url)
+        hints = request.meta.get("hints")
+        if hints is not None:  # a distributed crawl's request, from the frontier
+            return Lead(
+                url=url,
+                title=hints["title"],
+                dates=[DateCandidate(date["raw"], date["source"]) for date in hints["dates"]],
+                authors=list(hints["authors"]),
+            )
         return self.leads.pop(url, None)
 
     def count(self, site: Site, name: str, by: int = 1) -> None:
@@ -457,8 +513,15 @@ class NewsSpider(Spider):
         yield from self.hand_over()
 
     def article_items(self, response: Response) -> Iterator[Any]:
+        for item in self.article_item(response):
+            if self.cluster is not None:
+                self.cluster.tag(item, response.request, fetched=True)
+            yield item
+
+    def article_item(self, response: Response) -> Iterator[Any]:
         site = self.site_of(response.request)
-        self.count(site, "fetched")
+        if self.cluster is None:  # else counted by the coordinator as it stores the result
+            self.count(site, "fetched")
         capture: Capture | None = response.meta.get("capture")
         fetched_at = capture.fetched_at if capture is not None else utc_now()
         lead = self.take_lead(response.request)  # type: ignore[arg-type]
@@ -482,11 +545,22 @@ class NewsSpider(Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[PageFailure | Request]:
         self.handed_over = max(0, self.handed_over - 1)
-        self.take_lead(failure.request)  # type: ignore[attr-defined]
-        if isinstance(failure.value, HttpError):
-            self.count(self.site_of(failure.request), "fetched")  # type: ignore[attr-defined]
-        if not isinstance(failure.value, FetchRefused):  # the guard recorded it already
-            yield self.request_failure(failure, "fetch")
+        request: Request = failure.request  # type: ignore[attr-defined]
+        self.take_lead(request)
+        fetched = isinstance(failure.value, HttpError)
+        if fetched and self.cluster is None:
+            self.count(self.site_of(request), "fetched")
+        item: PageFailure | None = None
+        if not isinstance(failure.value, FetchRefused):
+            item = self.request_failure(failure, "fetch")
+        elif self.cluster is not None and "lease_id" in request.meta:
+            # The guard's failures row, which goes back with the lease's result (on one
+            # machine the guard records it itself).
+            item = failure.value.failure
+        if item is not None:
+            if self.cluster is not None:
+                self.cluster.tag(item, request, fetched=fetched)
+            yield item
         yield from self.hand_over()
 
     def discovery_failed(self, failure: Failure) -> Iterator[PageFailure | Request]:
