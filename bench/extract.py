@@ -181,7 +181,8 @@ def load_pages(folder: Path, limit: int | None, half: str | None = None) -> Iter
 
 
 def run_morgue(page: Page, extract: ExtractStage, dates: DatesStage) -> Prediction:
-    item = Article(url=page.url, site="bench", html=page.html, fetched_at=page.fetched_at)
+    # One site per publisher, as a crawl has: the stage learns what its titles repeat.
+    item = Article(url=page.url, site=page.publisher, html=page.html, fetched_at=page.fetched_at)
     started = time.perf_counter()
     try:
         item = STAGES_LOOP.run_until_complete(both_stages(item, extract, dates))

@@ -28,7 +28,7 @@ from extraction.page import ExtractionError, byline_zone, parse_page
 from extraction.printed_dates import date_above_headline, find_date_strings
 from extraction.site_names import registered_name
 from extraction.text import normalised_text, prose_word_count
-from extraction.titles import choose_title, h1_candidates
+from extraction.titles import choose_title, h1_candidates, title_segments
 from extraction.trafilatura_adapters.body_text import text_from_script_data, trafilatura_text
 from extraction.trafilatura_adapters.fallback_metadata import FallbackMetadata
 
@@ -50,18 +50,27 @@ class Extraction:
     sitename: str | None = None
     published: list[DateCandidate] = field(default_factory=list)
     modified: list[DateCandidate] = field(default_factory=list)
+    # The <title>'s outer segments, from which the stage learns the site's names.
+    title_segments: list[str] = field(default_factory=list)
 
 
 def extract_article(
-    html: str, url: str, *, min_words: int = 15, hint_authors: Iterable[str] = ()
+    html: str,
+    url: str,
+    *,
+    min_words: int = 15,
+    hint_authors: Iterable[str] = (),
+    known_site_names: Iterable[str] = (),
 ) -> Extraction:
     """Extract one article; raise ExtractionError when there is no article text to keep.
 
     `hint_authors` are the names a feed or sitemap gave for the page, taken when the page
     itself names nobody. They are cleaned here, in the worker like the page's own: they are
-    untrusted text, and the cleanup rules must not run in the crawl's main process."""
+    untrusted text, and the cleanup rules must not run in the crawl's main process.
+    `known_site_names` are names the site goes by that its other pages' titles showed."""
     if not html.strip():
         raise ExtractionError("the page is empty")
+    known_site_names = list(known_site_names)
     tree = parse_page(html)
     page = read_page_metadata(tree)
     zone = byline_zone(tree)
@@ -89,13 +98,14 @@ def extract_article(
         raise ExtractionError("no article text found on the page")
 
     site_names = [name for name in (page.sitename, page.publisher) if name]
-    site_names.append(registered_name(url))
+    site_names += [registered_name(url), *known_site_names]
     title = choose_title(
         tree,
         page,
         url,
         trafilatura_sitename=guessed.sitename,
         headings=headings,
+        known_site_names=known_site_names,
     )
     if title is None:  # trafilatura's own title search, the last resort
         title = choose_title(
@@ -105,6 +115,7 @@ def extract_article(
             trafilatura_title=guessed.title,
             trafilatura_sitename=guessed.sitename,
             headings=headings,
+            known_site_names=known_site_names,
         )
     text_lines = raw_text.splitlines()
     text_byline = byline_from_text_lines(text_lines, title)
@@ -153,6 +164,7 @@ def extract_article(
             sitename=page.sitename or guessed.sitename,
             published=published,
             modified=list(page.modified),
+            title_segments=title_segments(page.html_title),
         )
     )
 

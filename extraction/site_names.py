@@ -6,7 +6,9 @@ byline that is only the site's name in some spelling is furniture, not a title o
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from extraction.metadata import PageMetadata
@@ -140,3 +142,39 @@ def registered_name(url: str) -> str:
     host = urlsplit(url).hostname or ""
     host = re.sub(r"^www\d?\.", "", host)
     return host.split(".")[0] if "." in host else host
+
+
+@dataclass
+class RepeatedTitleSegments:
+    """The segments one site's <title>s repeat page after page ("... | Weekly Courier"): its
+    name as its pages print it, however far that is from its domain, learned over a crawl.
+
+    A segment counts once per page. It is the site's name once it has opened or closed the
+    titles of MIN_PAGES pages or more, and of at least MIN_SHARE of the site's pages so far
+    (a section's name repeats too, on fewer of them). Headlines are counted as well, once
+    each: past MAX_COUNTED segments, those seen once are forgotten, so memory stays bounded
+    however long the crawl."""
+
+    MIN_PAGES = 3
+    MIN_SHARE = 0.3
+    MAX_COUNTED = 500
+    pages: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    # Each counted segment as a page printed it, by its squashed key.
+    spellings: dict[str, str] = field(default_factory=dict)
+
+    def add(self, segments: Iterable[str]) -> None:
+        self.pages += 1
+        printed = {squashed(segment): segment for segment in segments}
+        printed.pop("", None)
+        self.counts.update(printed.keys())
+        self.spellings.update(printed)
+        if len(self.counts) > self.MAX_COUNTED:
+            for key in [key for key, count in self.counts.items() if count == 1]:
+                del self.counts[key]
+                del self.spellings[key]
+
+    def names(self) -> list[str]:
+        """The segments that are the site's name by now, as the pages spell them."""
+        needed = max(self.MIN_PAGES, self.MIN_SHARE * self.pages)
+        return [self.spellings[key] for key, count in self.counts.items() if count >= needed]

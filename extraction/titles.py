@@ -18,6 +18,7 @@ them, or as og:title and <title> both do when they agree against it. No rule nam
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,6 +76,15 @@ TYPED_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "�
 
 
 # ------------------------------------------------------------------ site names and sections
+
+
+def title_segments(title: str | None) -> list[str]:
+    """The first and the last segment of a <title> set off by separators ("Head | Section |
+    Site" gives "Head" and "Site"): where a site prints its name, page after page."""
+    if not title:
+        return []
+    parts = [part.strip() for part in SEPARATOR.split(normalise_space(title))]
+    return [parts[0], parts[-1]] if len(parts) >= 2 else []
 
 
 def strip_furniture(title: str, names: list[str], sections: list[str]) -> str:
@@ -208,8 +218,9 @@ def gather_candidates(
     url: str,
     trafilatura_sitename: str | None = None,
     headings: Headings | None = None,
+    known_site_names: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
-    names = site_names(page, meta, url, trafilatura_sitename)
+    names = [*site_names(page, meta, url, trafilatura_sitename), *known_site_names]
     sections = section_names(meta, url)
     h1s, logos = headings if headings is not None else h1_candidates(tree)
     names += [
@@ -363,10 +374,19 @@ def choose_title(
     trafilatura_title: str | None = None,
     trafilatura_sitename: str | None = None,
     headings: Headings | None = None,
+    known_site_names: Iterable[str] = (),
 ) -> str | None:
     """The article's headline, or None when the page offers none. `headings` are the page's
-    <h1>s as h1_candidates read them, when the tree has been pruned since."""
+    <h1>s as h1_candidates read them, when the tree has been pruned since; `known_site_names`
+    are names the site goes by that its other pages showed (RepeatedTitleSegments)."""
     candidates = gather_candidates(
-        tree, page, page.meta, trafilatura_title, url, trafilatura_sitename, headings
+        tree,
+        page,
+        page.meta,
+        trafilatura_title,
+        url,
+        trafilatura_sitename,
+        headings,
+        known_site_names,
     )
     return select_title(candidates)

@@ -6,6 +6,7 @@ this stage runs it in the crawl's worker processes and copies the result onto th
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -16,6 +17,7 @@ from crawler.items import Article
 from crawler.workers import PagePool, WorkerFailed, pool_for
 from extraction.page import ExtractionError
 from extraction.run import Extraction, extract_article
+from extraction.site_names import RepeatedTitleSegments
 from extraction.text import normalised_text
 
 
@@ -46,6 +48,8 @@ class ExtractStage:
         self.min_words = min_words
         self.stats = stats
         self.pool = pool
+        # What each site's <title>s repeat: its names, learned over the crawl.
+        self.title_segments: dict[str, RepeatedTitleSegments] = defaultdict(RepeatedTitleSegments)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -58,25 +62,25 @@ class ExtractStage:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
+        learned = self.title_segments[item.site]
+        arguments = (item.html, item.url)
+        options: dict[str, Any] = {
+            "min_words": self.min_words,
+            "hint_authors": item.hint_authors,
+            "known_site_names": learned.names(),
+        }
         try:
             if self.pool is None:
-                extraction = extract_article(
-                    item.html, item.url, min_words=self.min_words, hint_authors=item.hint_authors
-                )
+                extraction = extract_article(*arguments, **options)
             else:
-                extraction = await self.pool.run(
-                    extract_article,
-                    item.html,
-                    item.url,
-                    min_words=self.min_words,
-                    hint_authors=item.hint_authors,
-                )
+                extraction = await self.pool.run(extract_article, *arguments, **options)
         except ExtractionError as error:
             self._count("extract/rejected")
             raise ArticleRejected("extract", str(error)) from None
         except WorkerFailed as error:
             self._count(f"extract/{type(error).__name__}")
             raise ArticleRejected("extract", str(error)) from None
+        learned.add(extraction.title_segments)
         apply_extraction(item, extraction)
         item.html = ""  # not needed any more; items wait in queues, keep them small
         self._count("extract/ok")

@@ -528,3 +528,25 @@ def test_stored_fields_are_nfc_without_invisible_characters() -> None:
     stored = [extraction.title, extraction.text, extraction.description, *extraction.authors]
     for value in stored:
         assert not set(str(value)) & {"\u00ad", "\u200b", "\u0301", "\u0308"}
+
+
+def test_the_stage_learns_the_name_the_sites_titles_repeat() -> None:
+    story = "<p>" + "The council met on Monday to discuss the budget and the roads. " * 6 + "</p>"
+    stage = ExtractStage(min_words=15)
+
+    def title_of(number: int) -> str | None:
+        html = (
+            f"<html><head><title>Valley Post and Courier | Budget vote {number}</title></head>"
+            f"<body><article>{story}</article></body></html>"
+        )
+        item = Article(
+            url=f"https://news.example.org/{number}",
+            site="valley",
+            html=html,
+            fetched_at="2026-12-03T12:00:00Z",
+        )
+        return asyncio.run(stage.process_item(item)).title
+
+    first_titles = [title_of(number) for number in range(3)]
+    assert "Budget vote 0" not in first_titles  # the name is not known from one page
+    assert title_of(3) == "Budget vote 3"

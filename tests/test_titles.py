@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 from extraction.metadata import read_page_metadata
 from extraction.site_names import host_names
 from extraction.text import unescaped_text
-from extraction.titles import choose_title, strip_furniture
+from extraction.titles import choose_title, strip_furniture, title_segments
 
 URL = "https://www.riverside-courier.example/local/2024/05/ferry-returns.html"
 
@@ -334,3 +334,10 @@ def test_hostile_titles_are_read_at_once(head: str, body: str, expected: str) ->
     assert time.perf_counter() - started < 2.0  # a hang guard: each takes milliseconds
     assert title is not None
     assert title.startswith(expected)
+
+
+def test_a_titles_outer_segments_are_where_a_site_prints_its_name() -> None:
+    assert title_segments("Head | Section | Valley Post") == ["Head", "Valley Post"]
+    assert title_segments("Valley Post - Head") == ["Valley Post", "Head"]
+    assert title_segments("A headline without separators") == []
+    assert title_segments(None) == []
