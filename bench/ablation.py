@@ -854,8 +854,11 @@ class Outcome:
 
 def run_extract_stage(page: Page, stage: ExtractStage) -> Prediction:
     """Morgue's extract stage on one page, as bench/extract.py's run_morgue runs it, without
-    the dates stage: no rule ablated here decides a date."""
-    item = Article(url=page.url, site="bench", html=page.html, fetched_at=page.fetched_at)
+    the dates stage: no rule ablated here decides a date. Each page is a site of its own: what
+    a stage learns from a site's other pages (its repeated title segments) would make a page's
+    result depend on which pages its worker process happened to run before."""
+    site = f"{page.corpus}/{page.truth['id']}"
+    item = Article(url=page.url, site=site, html=page.html, fetched_at=page.fetched_at)
     started = time.perf_counter()
     try:
         item = asyncio.run(stage.process_item(item))
