@@ -134,6 +134,7 @@ class RunKeys:
     # committed them; documents that could not be read, kept aside for a person.
     results: str
     results_processing: str
+    results_documents: str
     results_unreadable: str
     # The run: "it is over" (the coordinator's close reason), live workers scored by their
     # last heartbeat (server time, ms), and what each worker said about itself.
@@ -159,6 +160,7 @@ class RunKeys:
             frontier_next_id=f"{prefix}frontier:next_id",
             results=f"{prefix}results",
             results_processing=f"{prefix}results:processing",
+            results_documents=f"{prefix}results:documents",
             results_unreadable=f"{prefix}results:unreadable",
             run_over=f"{prefix}run:over",
             workers=f"{prefix}workers",

@@ -1,14 +1,18 @@
 """The reliable result queue: what workers made of their pages, on its way to the archive.
 
-A worker pushes each result (an Article, a PageFailure or a PageNotModified, as JSON) onto the
-results list. The coordinator takes a result with BLMOVE, which moves it, in one step, onto a
-processing list, and acknowledges it (LREM) only once its SQLite transaction has committed: a
-coordinator killed in between leaves the result on the processing list, and `recover`, at the
-next start, puts it back to be stored again (the archive's upsert makes that harmless).
+A worker pushes each result (an Article, a PageFailure or a PageNotModified, as JSON) into a
+hash of documents, under a new id, and the id onto the results list, in one transaction. The
+coordinator takes an id with (B)LMOVE, which moves it, in one step, onto a processing list,
+reads its document, and acknowledges it (LREM of the id, HDEL of the document) only once its
+SQLite transaction has committed: a coordinator killed in between leaves the id on the
+processing list, and `recover`, at the next start, puts it back to be stored again (the
+archive's upsert makes that harmless). The lists hold ids, not documents, so a document of
+some 30 KB (mostly its pages' WARC records) crosses the network twice, pushed and taken, not a
+third time to name it when it is acknowledged.
 
-Acknowledging is an LREM per result, not a DEL of the processing list: a BLMOVE whose reply
-was lost on the way (a timeout, then a retry) leaves a result there that the coordinator
-never saw, and a DEL would throw it away unstored.
+Acknowledging removes each id, not the whole processing list: a BLMOVE whose reply was lost
+on the way (a timeout, then a retry) leaves an id there that the coordinator never saw, and a
+DEL would throw its result away unstored.
 
 Taking blocks (up to `timeout` seconds) in a thread, with the synchronous client:
 `take_async` awaits it from Scrapy's asyncio loop without blocking the loop. One client kind
@@ -24,6 +28,7 @@ import dataclasses
 import functools
 import json
 import types
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,15 +56,24 @@ end
 return moved
 """
 
-# KEYS: processing, destination. ARGV: document, LPUSH or RPUSH. Moves one copy of the
-# document (a result that cannot be read, or one taken for a task that was cancelled) to the
-# destination's head or tail. Returns 1 if it was there.
+# KEYS: processing, destination. ARGV: id, LPUSH or RPUSH. Moves the id of a result taken for
+# a task that was cancelled to the destination's head or tail. Returns 1 if it was there.
 MOVE_TAKEN = """
 local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
 if removed > 0 then
   redis.call(ARGV[2], KEYS[2], ARGV[1])
 end
 return removed
+"""
+
+# KEYS: processing, documents, unreadable. ARGV: id. A result that cannot be read: its
+# document (or a note that it had none) goes to the unreadable list, kept, and out of the way.
+SET_ASIDE = """
+local document = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('LREM', KEYS[1], 1, ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('LPUSH', KEYS[3], document or ('no document for result ' .. ARGV[1]))
+return 1
 """
 
 
@@ -249,6 +263,7 @@ def typed_value(hint: Any, value: Any, where: str) -> Any:
 class Taken:
     """A result taken onto the processing list: acknowledge it once it is committed."""
 
+    id: str
     document: str
     result: Result
     captures: tuple[ShippedCapture, ...] = ()
@@ -269,14 +284,24 @@ class ResultQueue:
         self.keys = keys
         self.recover_script = client.register_script(RECOVER)
         self.move_taken_script = client.register_script(MOVE_TAKEN)
+        self.set_aside_script = client.register_script(SET_ASIDE)
 
     def push(
         self, result: Result, captures: Iterable[ShippedCapture] = (), *, fetched: bool = False
     ) -> int:
         """Queue the result (with its captures); returns the document's size in bytes."""
         document = result_to_json(result, captures, fetched=fetched)
-        self.client.lpush(self.keys.results, document)
+        self.push_document(document)
         return len(document.encode())
+
+    def push_document(self, document: str) -> str:
+        """Queue a document as it is; returns its id."""
+        result_id = uuid.uuid4().hex
+        pipeline = self.client.pipeline(transaction=True)
+        pipeline.hset(self.keys.results_documents, result_id, document)
+        pipeline.lpush(self.keys.results, result_id)
+        pipeline.execute()
+        return result_id
 
     def take(self, timeout: float) -> Taken | None:
         """The oldest result, moved onto the processing list; waits up to `timeout` seconds
@@ -285,23 +310,29 @@ class ResultQueue:
             raise ValueError(f"timeout is {timeout}; take waits 0 to {MAX_TAKE_SECONDS} seconds")
         source, processing = self.keys.results, self.keys.results_processing
         if timeout == 0:
-            document = self.client.lmove(source, processing, "RIGHT", "LEFT")
+            taken_id = self.client.lmove(source, processing, "RIGHT", "LEFT")
         else:
             # redis-py types BLMOVE's timeout as an int; the server takes seconds as a double.
-            document = self.client.execute_command(
+            taken_id = self.client.execute_command(
                 "BLMOVE", source, processing, "RIGHT", "LEFT", timeout
             )
-        if document is None:
+        if taken_id is None:
             return None
-        document = str(document)
+        result_id = str(taken_id)
+        stored = self.client.hget(self.keys.results_documents, result_id)
+        document = "" if stored is None else str(stored)
         try:
+            if stored is None:
+                raise ResultNotReadable(f"result {result_id} has no document")
             shipment = shipment_from_json(document)
         except ResultNotReadable as error:
-            self.move_taken_script([processing, self.keys.results_unreadable], [document, "LPUSH"])
+            keys = [processing, self.keys.results_documents, self.keys.results_unreadable]
+            self.set_aside_script(keys, [result_id])
             raise ResultNotReadable(
                 f"{error} (the document is kept in {self.keys.results_unreadable})"
             ) from error
         return Taken(
+            id=result_id,
             document=document,
             result=shipment.result,
             captures=shipment.captures,
@@ -317,14 +348,17 @@ class ResultQueue:
         """A result taken but not to be stored now: back to be taken first."""
         if taken is not None:
             keys = [self.keys.results_processing, self.keys.results]
-            self.move_taken_script(keys, [taken.document, "RPUSH"])
+            self.move_taken_script(keys, [taken.id, "RPUSH"])
 
     def acknowledge(self, taken: Iterable[Taken]) -> int:
         """The results are committed: off the processing list. Returns how many were on it."""
-        pipeline = self.client.pipeline(transaction=False)
+        # One transaction: an id gone with its document still kept would never be freed.
+        pipeline = self.client.pipeline(transaction=True)
         for each in taken:
-            pipeline.lrem(self.keys.results_processing, 1, each.document)
-        return sum(int(removed) for removed in pipeline.execute())
+            pipeline.lrem(self.keys.results_processing, 1, each.id)
+            pipeline.hdel(self.keys.results_documents, each.id)
+        replies = pipeline.execute()
+        return sum(int(removed) for removed in replies[0::2])
 
     def recover(self) -> int:
         """At the coordinator's start: every result taken by an earlier coordinator and never

@@ -210,14 +210,31 @@ def test_take_refuses_a_timeout_that_would_outlast_its_socket(redis_client: redi
 
 
 def test_an_unreadable_result_is_set_aside_not_lost(redis_client: redis.Redis) -> None:
-    redis_client.lpush(KEYS.results, '{"kind": "video", "fields": {}}')
     queue = ResultQueue(redis_client, KEYS)
+    queue.push_document('{"kind": "video", "fields": {}}')
     with pytest.raises(ResultNotReadable, match="kept in test:results:unreadable"):
         queue.take(timeout=0)
     assert queue.counts() == ResultCounts(waiting=0, processing=0)
     assert redis_client.lrange(KEYS.results_unreadable, 0, -1) == [
         '{"kind": "video", "fields": {}}'
     ]
+    assert redis_client.hlen(KEYS.results_documents) == 0
+
+
+def test_the_lists_carry_ids_and_each_document_is_freed_once_acknowledged(
+    redis_client: redis.Redis,
+) -> None:
+    queue = ResultQueue(redis_client, KEYS)
+    queue.push(ARTICLE, [CAPTURE], fetched=True)
+    (waiting,) = redis_client.lrange(KEYS.results, 0, -1)
+    assert len(waiting) == 32  # an id, not the document of many kilobytes
+    taken = queue.take(0)
+    assert taken is not None
+    assert redis_client.lrange(KEYS.results_processing, 0, -1) == [taken.id]
+    assert redis_client.hget(KEYS.results_documents, taken.id) == taken.document
+    assert queue.acknowledge([taken]) == 1
+    assert redis_client.hlen(KEYS.results_documents) == 0
+    assert queue.counts() == ResultCounts(waiting=0, processing=0)
 
 
 # From the event loop
