@@ -25,14 +25,23 @@ import redis
 from distributed.connection import RunKeys, open_redis
 from distributed.run_state import RunState
 from tests.conftest import CRAWL_ENV, REPO, CrawlRun, crawl_command, run_crawl
-from tests.localsite import sites_toml
+from tests.localsite import (
+    HOSTILE_FAULTS,
+    HOSTILE_ROOT,
+    WALLED_ROOT,
+    hostile_sites_toml,
+    serve_site,
+    sites_toml,
+)
 from tests.manysite import article_page, many_sites_toml, serve_many
 from tests.redis_server import RunningValkey, free_port, start_valkey, valkey
+from tests.test_hostile import MAX_SIZE as HOSTILE_MAX_SIZE
+from tests.test_hostile import HostileCrawl, hostile
 from tests.test_interruptions import assert_captures_readable, assert_whole
 from tests.test_politeness import counting_site
 from tests.test_politeness import sites_toml as slow_sites_toml
 
-__all__ = ["valkey"]  # the module's Valkey server, a fixture
+__all__ = ["hostile", "valkey"]  # fixtures: the one-machine hostile crawl, the module's Valkey
 
 # Every process leases two requests at a time, so that no one takes all the work; leases run
 # out fast, so that a killed process's requests go round again within the test.
@@ -398,3 +407,48 @@ def test_a_worker_whose_server_is_gone_gives_up_after_its_idle_time(tmp_path: Pa
     assert "did not answer" in log
     assert "has not answered for" in log
     assert "Morgue worker: redis_unavailable after" in log
+
+
+def test_the_hostile_site_crawled_by_a_worker_leaves_what_one_machine_leaves(
+    hostile: HostileCrawl, server: str, tmp_path: Path
+) -> None:
+    """Every fault of the hostile site (gzip bomb, 50 MB pages, redirect loops, broken and
+    mislabelled pages, impossible dates...) fetched by a worker and sent back through the
+    server: the same articles and the same failures rows as the crawl on one machine."""
+    limits = {
+        "DOWNLOAD_MAXSIZE": str(HOSTILE_MAX_SIZE),
+        "DOWNLOAD_WARNSIZE": str(HOSTILE_MAX_SIZE // 2),
+        "ARCHIVE_FEED_MAXSIZE": str(HOSTILE_MAX_SIZE),
+        "ARCHIVE_SITEMAP_MAXSIZE": str(HOSTILE_MAX_SIZE),
+    }
+    with (
+        serve_site(HOSTILE_ROOT, faults=HOSTILE_FAULTS) as (base, _),
+        serve_site(WALLED_ROOT, faults={}) as (walled_base, _),
+    ):
+        sites_file = tmp_path / "sites.toml"
+        sites_file.write_text(hostile_sites_toml(base, walled_base))
+        db_path = tmp_path / "archive.db"
+        with workers(sites_file, tmp_path, server, count=1, **limits) as started:
+            run = coordinator(sites_file, db_path, server, **limits)
+            (log,) = [assert_finished_without_archive(worker) for worker in started]
+    assert run.returncode == hostile.run.returncode, run.log[-3000:]
+    assert "Traceback" not in run.log
+    assert stat(log, "cluster/leased") >= 1
+
+    def same_site(rows: list[tuple[Any, ...]], served_at: str) -> list[tuple[Any, ...]]:
+        # Each crawl served the sites on ports of its own.
+        return sorted(
+            tuple(str(value).replace(served_at, "<site>") for value in row) for row in rows
+        )
+
+    # A relative date ("Updated 5 minutes ago") counts back from each crawl's own fetch time:
+    # its words are compared, not the moment.
+    articles = f"select {COMPARED.replace('published_at', 'published_raw')} from articles"
+    failures = "select url, stage, reason from failures where crawl_id = 1"
+    for sql in (articles, failures):
+        ours = same_site(same_site(query(db_path, sql), base), walled_base)
+        theirs = same_site(
+            same_site(query(hostile.run.db_path, sql), hostile.base), hostile.walled_base
+        )
+        assert ours  # the comparison sees rows
+        assert ours == theirs
