@@ -332,7 +332,7 @@ def looks_declared(name: str) -> bool:
         return False
     if DATE_FRAGMENT.match(name):
         return False
-    return bool(re.search(r"\w", name)) and not re.search(r"https?:|www\.|@|[<>{}=#]|^\d+$", name)
+    return bool(re.search(r"\w", name)) and not re.search(r"https?:|www\.|@|[<>{}=#]", name)
 
 
 def looks_like_person_name(name: str) -> bool:
